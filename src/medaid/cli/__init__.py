@@ -1,0 +1,23 @@
+"""``medaid`` command line. Each module registers its commands on ``medaid.cli.app.app``.
+
+Entry points only parse arguments, call a use case and render the result (Cosmic Python style).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from medaid.cli.app import app, err_console
+from medaid.errors import MedaidError
+
+# Command modules (import registers their commands). One line per module; keep sorted.
+from medaid.cli import db as _db  # noqa: F401  isort: skip
+
+
+def main() -> None:
+    """Console-script entry: domain errors print their bilingual message and exit 2, no traceback."""
+    try:
+        app()
+    except MedaidError as exc:
+        err_console.print(f"[red]错误 / error:[/red] {exc}")
+        sys.exit(2)
