@@ -34,7 +34,7 @@ def _provenance() -> list[Column[int]]:
 load = Table(
     "load", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(32), nullable=False),          # persons, deaths, roster, … (file stem)
+    Column("kind", String(32), nullable=False, index=True),  # persons, deaths, roster, … (file stem)
     Column("file_name", Text, nullable=False),
     Column("file_sha256", String(64), nullable=False, index=True),
     Column("scope", Text, nullable=False, default=""),   # what this load supersedes (see ingest docs)
@@ -87,7 +87,7 @@ person = Table(
 
 death = Table(
     "death", metadata,
-    Column("id_token", TOKEN, nullable=False, index=True),
+    Column("id_token", TOKEN, nullable=False, unique=True),  # keyed: a newer deaths file wins per person
     Column("name", Text, nullable=False),
     Column("death_date", Date, nullable=False),
     Column("source", Text),
@@ -110,7 +110,7 @@ enrolment = Table(
     "enrolment", metadata,
     Column("id_token", TOKEN, nullable=False, index=True),
     Column("name", Text, nullable=False),
-    Column("year", Integer, nullable=False),
+    Column("year", Integer, nullable=False, index=True),
     Column("scheme", String(16), nullable=False),
     Column("region_code", String(6), nullable=False),
     Column("status", String(16), nullable=False),

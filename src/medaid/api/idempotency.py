@@ -1,0 +1,54 @@
+"""Idempotency keys for POSTs from machine clients (``Idempotency-Key`` header).
+
+A retry with the same key and the same request gets the first response again instead of doing
+the work twice; the same key with a different request is a 409 ``IdempotencyConflict``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from medaid.api.users import utcnow
+from medaid.errors import IdempotencyConflict
+from medaid.store.auth_tables import idempotency_key
+
+
+def _conflict(key: str) -> IdempotencyConflict:
+    return IdempotencyConflict(f"Idempotency-Key {key!r} was already used for a different request; use a new key",
+                               f"幂等键 {key!r} 已用于另一个请求，请换一个新键")
+
+
+def replay(engine: Engine, user_id: int, key: str, request_hash: str) -> tuple[int, dict[str, Any]] | None:
+    """Reserve ``key`` or return the stored (status, body) of the earlier identical request."""
+    with engine.begin() as conn:
+        row = _find(conn, user_id, key)
+        if row is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(idempotency_key.insert().values(user_id=user_id, key=key, request_hash=request_hash,
+                                                                 created_at=utcnow()))
+                return None
+            except IntegrityError:
+                row = _find(conn, user_id, key)
+    assert row is not None
+    if row.request_hash != request_hash:
+        raise _conflict(key)
+    if row.status_code is None:
+        raise IdempotencyConflict(f"a request with Idempotency-Key {key!r} is still being processed; retry later",
+                                  f"幂等键 {key!r} 的请求仍在处理中，请稍后重试")
+    return int(row.status_code), json.loads(row.response)
+
+
+def remember(engine: Engine, user_id: int, key: str, status: int, body: dict[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(idempotency_key).where(idempotency_key.c.user_id == user_id, idempotency_key.c.key == key)
+                     .values(status_code=status, response=json.dumps(body, ensure_ascii=False)))
+
+
+def _find(conn: Connection, user_id: int, key: str) -> Any:
+    return conn.execute(select(idempotency_key).where(idempotency_key.c.user_id == user_id,
+                                                      idempotency_key.c.key == key)).first()

@@ -1,0 +1,11 @@
+"""JSON API, version 1 (``/api/v1``). One module per area; errors are problem+json."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from medaid.api.v1 import jobs, loads, me, people
+
+router = APIRouter(prefix="/api/v1")
+for module in (me, loads, jobs, people):
+    router.include_router(module.router)

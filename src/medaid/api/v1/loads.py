@@ -1,0 +1,55 @@
+"""Loads: list, detail (with the first rejects), upload a contract file as a background job."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from medaid.api import idempotency, readmodels
+from medaid.api.deps import Principal, authorize, engine_of
+from medaid.api.roles import Permission
+from medaid.api.uploads import save_upload
+from medaid.api.v1.schemas import JobCreated, Load, LoadDetail, Problem, Reject
+from medaid.jobs.tasks import load_job
+
+router = APIRouter(tags=["loads"], responses={401: {"model": Problem}, 403: {"model": Problem}})
+
+
+@router.get("/loads", response_model=list[Load])
+def list_loads(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+               principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> list[Load]:
+    with engine_of(request).connect() as conn:
+        return [Load(**row.as_json()) for row in readmodels.list_loads(conn, limit=limit, offset=offset)]
+
+
+@router.get("/loads/{load_id}", response_model=LoadDetail, responses={404: {"model": Problem}})
+def get_load(request: Request, load_id: int,
+             principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> LoadDetail:
+    with engine_of(request).connect() as conn:
+        row = readmodels.get_load(conn, load_id)
+        rejects = [Reject(**r) for r in readmodels.load_rejects(conn, load_id)]
+    return LoadDetail(**row.as_json(), rejects=rejects)
+
+
+@router.post("/loads", status_code=202, response_model=JobCreated,
+             responses={409: {"model": Problem}, 422: {"model": Problem}})
+def upload(request: Request, file: UploadFile = File(...),
+           idempotency_key: str | None = Header(None, max_length=128),
+           principal: Principal = Depends(authorize(Permission.LOADS_WRITE))) -> JSONResponse:
+    """Upload one contract file (persons.csv, claims.xlsx, …); it is loaded by a background job.
+    Send an ``Idempotency-Key`` header so that a retried upload does not load the file twice."""
+    engine, user = engine_of(request), principal.user
+    path = save_upload(file, request.app.state.data_dir)
+    if idempotency_key:
+        digest = hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
+        earlier = idempotency.replay(engine, user.id, idempotency_key, digest)
+        if earlier:
+            return JSONResponse(earlier[1], status_code=earlier[0])
+    job_id = request.app.state.jobs.submit("load", user.username, {"file": file.filename, "path": str(path)},
+                                           load_job(path, url=request.app.state.url, actor=user.username))
+    body = JobCreated(job_id=job_id, status_url=f"/api/v1/jobs/{job_id}").model_dump()
+    if idempotency_key:
+        idempotency.remember(engine, user.id, idempotency_key, 202, body)
+    return JSONResponse(body, status_code=202)

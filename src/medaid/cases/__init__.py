@@ -1,0 +1,1 @@
+"""免申即享: automatic cases, optimal plans, parallel approvals, payout batches and notices."""

@@ -1,0 +1,142 @@
+"""Identity resolution over source records: exact ID groups first, then Splink, then clusters.
+
+1. Exact: rows with the same valid ``id_token`` are one person; each token becomes one *entity*
+   record (the register row when there is one — it has the most fields).
+2. Probabilistic: Splink dedupes entities and ID-less rows together (DuckDB, or Spark when a
+   ``spark`` session is given). Pairs ≥ ``upper`` are accepted, < ``lower`` dropped, the rest go to
+   clerical review; a clerk's earlier decision on a pair overrides the model.
+3. Clusters: connected components of accepted links; ``person_key`` is the smallest ``id_token``
+   in the cluster (stable across runs), or ``R`` + a hash of the smallest row id when none has one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from medaid.linkage.features import FEATURE_COLUMNS, add_features
+from medaid.linkage.model import LOWER, UPPER, settings
+
+_SOURCE_RANK = {"person": 0, "roster": 1, "enrolment": 2, "death": 3, "claim": 4}
+MIN_RECORDS_TO_TRAIN = 5_000
+EDGE_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "decision"]
+
+
+@dataclass(slots=True)
+class LinkResult:
+    """assignments: unique_id, person_key, method, match_probability (one row per input record);
+    edges: candidate links at or above ``lower`` with their decision (accepted/review/rejected);
+    entities: the frame Splink saw (for review evidence)."""
+
+    assignments: pd.DataFrame
+    edges: pd.DataFrame
+    entities: pd.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def entity_frame(feats: pd.DataFrame) -> pd.DataFrame:
+    """One record per token (best-ranked source row, fields filled from the others) plus ID-less rows."""
+    tok = feats[feats["id_token"].notna()].copy()
+    tok["_rank"] = tok["source"].map(_SOURCE_RANK).fillna(9)
+    tok = tok.sort_values(["id_token", "_rank"], kind="stable")
+    ents = tok.groupby("id_token", sort=False).first().reset_index()  # first non-null per column
+    ents["unique_id"] = "T:" + ents["id_token"]
+    loose = feats[feats["id_token"].isna()]
+    return pd.concat([ents[FEATURE_COLUMNS], loose[FEATURE_COLUMNS]], ignore_index=True)
+
+
+def predict(entities: pd.DataFrame, *, lower: float, spark: Any = None, seed: int = 42) -> pd.DataFrame:
+    """Scored candidate pairs at or above ``lower`` (unique_id_l, unique_id_r, match_probability)."""
+    from splink import Linker
+
+    if len(entities) < 2:
+        return pd.DataFrame(columns=EDGE_COLUMNS[:3])
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    prior = min(0.5, 0.02 / max(len(entities), 1))
+    if spark is not None:
+        from splink import SparkAPI
+
+        db_api: Any = SparkAPI(spark_session=spark)
+        table: Any = spark.createDataFrame(entities.astype(object).where(entities.notna(), None))
+    else:
+        from splink import DuckDBAPI
+
+        db_api, table = DuckDBAPI(), entities
+    linker = Linker(db_api.register(table), settings("dedupe_only", prior=prior))
+    if len(entities) >= MIN_RECORDS_TO_TRAIN:  # smaller sets keep the model's prior u values
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    out = linker.inference.predict(threshold_match_probability=lower).as_pandas_dataframe()
+    return out[["unique_id_l", "unique_id_r", "match_probability"]]
+
+
+def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = LOWER,
+                 decisions: Mapping[tuple[str, str], bool] | None = None, spark: Any = None) -> LinkResult:
+    """Resolve ``records`` (columns of ``features.RECORD_COLUMNS``) into persons."""
+    decisions = decisions or {}
+    feats = add_features(records)
+    entities = entity_frame(feats)
+    edges = predict(entities, lower=lower, spark=spark)
+    edges = edges.assign(decision=["accepted" if p >= upper else "review" for p in edges["match_probability"]])
+    for i, (a, b) in enumerate(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True)):
+        verdict = decisions.get((a, b), decisions.get((b, a)))
+        if verdict is not None:
+            edges.iat[i, 3] = "accepted_by_clerk" if verdict else "rejected_by_clerk"
+    uf = _UnionFind()
+    linked: dict[str, tuple[str, float]] = {}
+    for a, b, p, d in edges.itertuples(index=False):
+        if d in ("accepted", "accepted_by_clerk"):
+            uf.union(a, b)
+            how = "review" if d == "accepted_by_clerk" else "splink"
+            for x in (a, b):
+                if p > linked.get(x, ("", -1.0))[1]:
+                    linked[x] = (how, float(p))
+    members: dict[str, list[str]] = {}
+    for uid in entities["unique_id"]:
+        members.setdefault(uf.find(uid), []).append(uid)
+    key_of: dict[str, str] = {}
+    for root, ids in members.items():
+        tokens = sorted(u[2:] for u in ids if u.startswith("T:"))
+        key = tokens[0] if tokens else "R" + hashlib.sha1(min(ids).encode()).hexdigest()[:31]
+        for u in ids:
+            key_of[u] = key
+    node = ["T:" + t if isinstance(t, str) else u for u, t in zip(feats["unique_id"], feats["id_token"], strict=True)]
+    person_key = [key_of[n] for n in node]
+    method, prob = [], []
+    for n, t, k in zip(node, feats["id_token"], person_key, strict=True):
+        how, p = linked.get(n, ("", None))  # type: ignore[arg-type]
+        if isinstance(t, str) and k == t:
+            how = "id_exact"
+        elif not how:
+            how = "own"
+        method.append(how)
+        prob.append(p)
+    assignments = pd.DataFrame({"unique_id": feats["unique_id"], "person_key": person_key, "method": method,
+                                "match_probability": prob})
+    stats = {"records": len(feats), "entities": len(entities), "candidate_pairs": len(edges),
+             "accepted": int(edges["decision"].isin(["accepted", "accepted_by_clerk"]).sum()),
+             "review": int((edges["decision"] == "review").sum()), "persons": len(set(person_key))}
+    return LinkResult(assignments, edges, entities, stats)

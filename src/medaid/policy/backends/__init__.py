@@ -1,0 +1,1 @@
+"""Batch backends: each executes the compiler's SQL on one engine (DuckDB in-process, Spark local)."""

@@ -1,0 +1,212 @@
+"""Batch compiler: a policy → set-based SQL over all claims of a year (DuckDB or Spark dialect).
+
+Input relation (``INPUT_COLUMNS``): one row per claim with the person key, the claim fields in
+integer fen, and one boolean ``cat_<tag>`` column per category/tag valid on the settle date.
+
+Each layer is a few CTEs, because its base depends on what earlier layers paid on the same claim:
+  1. base per claim (in fen);
+  2. per variant, a running SUM over the person's claims in (settle_date, claim_id) order — of the
+     base (per-year deductible) or of the exact per-admission payout in fen×basis points;
+  3. per variant, P(cumulative) in exact integers: banded amount in fen·bp, capped, then rounded
+     half-up to the fen with ``(units + 5000) div 10000``; Y = GREATEST over variants;
+  4. paid = Y − LAG(Y), rule = the first variant reaching Y.
+This is the definition ``online.py`` implements in ``Decimal``; property tests keep them equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from medaid.policy.dialects import Dialect
+from medaid.policy.online import RULE_REVERSAL, RULE_REVERSED
+from medaid.policy.params import RBand, Variant, variants
+from medaid.policy.schema import BP, TAGS, Base, Layer, Policy, Schedule
+
+HALF = BP // 2
+
+INPUT_COLUMNS: dict[str, str] = {
+    "person": "VARCHAR",
+    "claim_id": "VARCHAR",
+    "settle_date": "DATE",
+    "visit_type": "VARCHAR",
+    "location": "VARCHAR",
+    "hospital_level": "INTEGER",
+    "in_scope_fen": "BIGINT",
+    "total_fen": "BIGINT",
+    "basic_paid_fen": "BIGINT",
+    "critical_paid_fen": "BIGINT",
+    "reverses_claim_id": "VARCHAR",
+    **{f"cat_{t}": "BOOLEAN" for t in sorted(TAGS)},
+}
+"""Columns the compiled SQL reads from the input relation (types as in DuckDB)."""
+
+OUTPUT_COLUMNS = ("person", "claim_id", "settle_date", "layer", "position", "base_fen", "paid_fen",
+                  "remaining_fen", "rule")
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """SQL text for one policy and layer order; ``lines_sql`` yields one row per claim and layer."""
+
+    policy_id: str
+    order: tuple[str, ...]
+    dialect: str
+    lines_sql: str
+
+
+_WINDOW = "PARTITION BY person ORDER BY settle_date, claim_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+_LAG_WINDOW = "PARTITION BY person ORDER BY settle_date, claim_id"
+
+
+def _in(col: str, values: Sequence[object], d: Dialect) -> str:
+    vals = ", ".join(d.literal(v) if isinstance(v, str) else str(v) for v in values)
+    return f"{col} IN ({vals})"
+
+
+def _any_tag(tags: Sequence[str] | frozenset[str]) -> str:
+    return "(" + " OR ".join(f"COALESCE(cat_{t}, FALSE)" for t in sorted(tags)) + ")"
+
+
+def _fen(amount: object) -> int:
+    from decimal import Decimal
+
+    assert isinstance(amount, Decimal)
+    return int(amount * 100)
+
+
+def _band_units(x: str, bands: Sequence[RBand]) -> str:
+    """Exact banded amount of non-negative fen ``x`` in fen·bp (integers only)."""
+    parts = []
+    for b in bands:
+        lo = _fen(b.lo)
+        span = f"GREATEST({x} - {lo}, 0)" if b.hi is None else f"GREATEST(LEAST({x}, {_fen(b.hi)}) - {lo}, 0)"
+        parts.append(f"{b.bp} * {span}")
+    return "(" + " + ".join(parts) + ")"
+
+
+def _match(s: Schedule, d: Dialect) -> str:
+    return f"({_in('visit_type', s.visit_types, d)} AND {_in('location', s.locations, d)})"
+
+
+def _applies(layer: Layer, v: Variant) -> str:
+    conds = []
+    if layer.eligible != "all":
+        conds.append(_any_tag(layer.eligible))
+    if v.categories is not None:
+        conds.append(_any_tag(v.categories))
+    return " AND ".join(conds) if conds else "TRUE"
+
+
+def _given(layer: Layer) -> str | None:
+    return f"{layer.given_field}_fen" if layer.given_field else None
+
+
+def _contribution(layer: Layer, s: Schedule, v: Variant, base: str, d: Dialect) -> str:
+    given = _given(layer)
+    cond = f"{_match(s, d)} AND {_applies(layer, v)}"
+    if given:
+        cond = f"{given} IS NULL AND {cond}"
+    if not v.per_admission:
+        amount = base
+    else:
+        whens = " ".join(
+            f"WHEN {_in('location', sorted(t.locations), d)} AND {_in('hospital_level', sorted(t.levels), d)} "
+            f"THEN {_band_units(f'GREATEST({base} - {_fen(t.deductible)}, 0)', t.bands)}"
+            for t in v.terms
+        )
+        amount = f"CASE {whens} ELSE 0 END"
+    return f"CASE WHEN {cond} THEN {amount} ELSE 0 END"
+
+
+def _payout(v: Variant, cum: str, d: Dialect) -> str:
+    units = cum if v.per_admission else _band_units(f"GREATEST({cum} - {_fen(v.deductible)}, 0)", v.bands)
+    if v.cap is not None:
+        units = d.least(units, str(_fen(v.cap) * BP))
+    return d.cast_bigint(d.int_div(f"{units} + {HALF}", str(BP)))
+
+
+def _base_expr(layer: Layer) -> str:
+    match layer.base:
+        case Base.IN_SCOPE:
+            return "in_scope_fen"
+        case Base.REMAINING:
+            return "GREATEST(in_scope_fen - earlier_fen, 0)"
+        case Base.TOTAL:
+            return "total_fen"
+        case Base.TOTAL_REMAINING:
+            return "GREATEST(total_fen - earlier_fen, 0)"
+
+
+def _layer_ctes(k: int, layer: Layer, src: str, d: Dialect) -> tuple[list[str], str]:
+    """CTEs settling layer ``k`` on top of relation ``src``; returns them and the last CTE's name."""
+    p = f"l{k}"
+    base = f"{p}_base"
+    ctes = [f"{p}a AS (SELECT *, {_base_expr(layer)} AS {base} FROM {src})"]
+    cums, pays, ys, paids, rules = [], [], [], [], []
+    given = _given(layer)
+    for j, s in enumerate(layer.schedules):
+        vs = variants(layer, s)
+        vcols = []
+        for i, v in enumerate(vs):
+            col = f"{p}_s{j}_v{i}"
+            cums.append(f"SUM({_contribution(layer, s, v, base, d)}) OVER ({_WINDOW}) AS {col}_cum")
+            pays.append(f"{_payout(v, f'{col}_cum', d)} AS {col}_p")
+            vcols.append(col)
+        y = f"{p}_s{j}_y"
+        ys.append(f"{d.greatest([f'{c}_p' for c in vcols])} AS {y}")
+        paids.append(f"WHEN {_match(s, d)} THEN {y} - LAG({y}, 1, 0) OVER ({_LAG_WINDOW})")
+        applicable = " OR ".join(f"({_applies(layer, v)})" for v in vs)
+        best = " ".join(f"WHEN {c}_p = {y} THEN {d.literal(v.rule)}" for c, v in zip(vcols, vs, strict=True))
+        rules.append(f"WHEN {_match(s, d)} THEN CASE WHEN NOT ({applicable}) "
+                     f"THEN {d.literal(layer.id + '.not_eligible')} {best} END")
+    paid = f"CASE {' '.join(paids)} ELSE 0 END"
+    rule = f"CASE {' '.join(rules)} ELSE {d.literal(layer.id + '.not_covered')} END"
+    if given:
+        paid = f"CASE WHEN {given} IS NOT NULL THEN LEAST(GREATEST({given}, 0), {base}) ELSE {paid} END"
+        rule = f"CASE WHEN {given} IS NOT NULL THEN {d.literal(layer.id + '.given')} ELSE {rule} END"
+    ctes.append(f"{p}b AS (SELECT *, {', '.join(cums)} FROM {p}a)")
+    ctes.append(f"{p}c AS (SELECT *, {', '.join(pays)} FROM {p}b)")
+    ctes.append(f"{p}d AS (SELECT *, {', '.join(ys)} FROM {p}c)")
+    ctes.append(f"{p}e AS (SELECT *, {d.cast_bigint(paid)} AS {p}_paid, {rule} AS {p}_rule FROM {p}d)")
+    # keep the relation narrow: drop this layer's working columns, carry earlier_fen forward
+    keep = ["person", "claim_id", "settle_date", *list(INPUT_COLUMNS)[3:]]
+    carried = [f"l{i}_base, l{i}_paid, l{i}_rule" for i in range(k)]
+    ctes.append(
+        f"{p} AS (SELECT {', '.join(keep)}, {', '.join([*carried, f'{base}, {p}_paid, {p}_rule'])}, "
+        f"earlier_fen + {p}_paid AS earlier_fen FROM {p}e)"
+    )
+    return ctes, p
+
+
+def compile_policy(policy: Policy, dialect: Dialect, *, source: str = "claims_in",
+                   order: Sequence[str] | None = None) -> CompiledPolicy:
+    """Compile ``policy`` (optionally with its layers in ``order``) to one SQL query over ``source``."""
+    layers = [policy.layer(i) for i in order] if order else list(policy.layers)
+    d = dialect
+    flags = (
+        f"flagged AS (SELECT i.*, CASE WHEN i.reverses_claim_id IS NOT NULL THEN {d.literal(RULE_REVERSAL)} "
+        f"WHEN r.rid IS NOT NULL THEN {d.literal(RULE_REVERSED)} END AS status "
+        f"FROM {source} i LEFT JOIN (SELECT DISTINCT person AS rp, reverses_claim_id AS rid FROM {source} "
+        "WHERE reverses_claim_id IS NOT NULL) r ON i.person = r.rp AND i.claim_id = r.rid)"
+    )
+    keep = ", ".join(INPUT_COLUMNS)
+    ctes = [flags, f"l0src AS (SELECT {keep}, CAST(0 AS {d.bigint}) AS earlier_fen FROM flagged WHERE status IS NULL)"]
+    src = "l0src"
+    for k, layer in enumerate(layers):
+        more, src = _layer_ctes(k, layer, src, d)
+        ctes.extend(more)
+    selects = []
+    for k, layer in enumerate(layers):
+        selects.append(
+            f"SELECT person, claim_id, settle_date, {d.literal(layer.id)} AS layer, {k} AS position, "
+            f"l{k}_base AS base_fen, l{k}_paid AS paid_fen, l{k}_base - l{k}_paid AS remaining_fen, "
+            f"l{k}_rule AS rule FROM {src}"
+        )
+        selects.append(
+            f"SELECT person, claim_id, settle_date, {d.literal(layer.id)} AS layer, {k} AS position, "
+            f"CAST(0 AS {d.bigint}) AS base_fen, CAST(0 AS {d.bigint}) AS paid_fen, "
+            f"CAST(0 AS {d.bigint}) AS remaining_fen, status AS rule FROM flagged WHERE status IS NOT NULL"
+        )
+    sql = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(selects)
+    return CompiledPolicy(policy.id, tuple(layer.id for layer in layers), d.name, sql)

@@ -1,0 +1,1 @@
+"""One router per area of the web app; ``medaid.api.app`` includes them all."""
