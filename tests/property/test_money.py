@@ -45,14 +45,13 @@ def _python_fen(text: str) -> int | None:
     return int(value) if text.strip() else None
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(amount_text, min_size=1, max_size=30))
+_CON = duckdb.connect()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(amount_text, min_size=1, max_size=40))
 def test_vectorised_parser_agrees_with_parse_yuan(values: list[str]) -> None:
-    con = duckdb.connect()
-    try:
-        assert _duck_fen(con, values) == [_python_fen(v) for v in values]
-    finally:
-        con.close()
+    assert _duck_fen(_CON, values) == [_python_fen(v) for v in values]
 
 
 def test_examples_agree() -> None:

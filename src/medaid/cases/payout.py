@@ -28,7 +28,15 @@ from medaid.cases.history import now_text, record
 from medaid.cases.states import PAYABLE, CaseStatus, ShareStatus
 from medaid.domain.money import to_yuan
 from medaid.errors import ContractError, IdempotencyConflict, NotFound
-from medaid.store.cases_tables import aid_case, case_line, case_share, fund, payout_batch, payout_line, person_ledger
+from medaid.store.cases_tables import (
+    aid_case,
+    case_line,
+    case_share,
+    fund,
+    payout_batch,
+    payout_line,
+    person_ledger,
+)
 from medaid.store.db import engine_for
 
 BANK_FILE_COLUMNS = ["batch_key", "line_key", "case_id", "program", "payee_name", "id_number", "amount_yuan",

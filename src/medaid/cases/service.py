@@ -237,7 +237,7 @@ def _insert_chunk(conn: Connection, chunk: list[dict[str, Any]], lines: dict[str
                   actor: str) -> None:
     conn.execute(aid_case.insert(), chunk)
     ids = dict(conn.execute(select(aid_case.c.claim_id, aid_case.c.id)
-                            .where(aid_case.c.claim_id.in_([c["claim_id"] for c in chunk]))).tuples().all())
+                            .where(aid_case.c.claim_id.in_([c["claim_id"] for c in chunk]))).all())
     line_rows, share_rows, events = [], [], []
     at = now_text()
     for c in chunk:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -13,7 +13,7 @@ from medaid.cli.app import app, console
 from medaid.synth import generate_county
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
 

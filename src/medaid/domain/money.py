@@ -15,7 +15,8 @@ Fen = NewType("Fen", int)
 """An amount in fen (1 yuan = 100 fen)."""
 
 FEN_PER_YUAN = 100
-_YUAN_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
+# ASCII digits only: ``\d`` would also accept Arabic-Indic and other Unicode digits.
+_YUAN_RE = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
 _ONE_FEN = Decimal("0.01")
 
 
@@ -31,7 +32,7 @@ def parse_yuan(text: str) -> Fen:
     """
     cleaned = text.strip().replace(",", "").replace("，", "")
     cleaned = cleaned.translate(_FULLWIDTH_DIGITS)
-    if not _YUAN_RE.match(cleaned):
+    if not _YUAN_RE.fullmatch(cleaned):
         raise MoneyFormatError(f"not a yuan amount with at most 2 decimals: {text!r}")
     return Fen(int((Decimal(cleaned) * FEN_PER_YUAN).to_integral_exact()))
 

@@ -1,9 +1,10 @@
 """Rules-only need assessment of households (规则识别), DESIGN.md §6 and seed 000.
 
 A household is in need when it passes the asset test and its adjusted income per head (explicit +
-inferred income − rigid medical spending) is below a multiple of the dibao standard, or its medical
-burden is catastrophic relative to income, or a member's health risk score reaches the threshold
-while income is below the catastrophic multiple. Rigid inclusion (一户多残; a rare disease with annual
+inferred income − rigid medical spending) is below the dibao standard, or below 1.5× the standard
+with a severe patient (high-cost disease, level 1–2 disability, or a health risk score at the
+threshold). A catastrophic medical burden (≥ 30% of income, income < 3× the standard) or a high
+risk score alone puts the household on the monitor list (tier low). Rigid inclusion (一户多残; a rare disease with annual
 OOP above 50,000) bypasses the income and asset tests and says so in the reasons.
 """
 
@@ -28,18 +29,19 @@ def assess(hh: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     multi_disabled = hh["disabled"] >= ri.multi_disabled_members
     rare = hh["rare_oop_fen"] > ri.rare_disease_annual_oop_yuan * 100
     below_dibao = ok_assets & (adj < n.dibao_multiple * std)
-    below_edge = ok_assets & (adj < n.edge_multiple * std) & ~below_dibao
+    high_risk = hh["risk_score"] >= rs.threshold
+    ill = (hh["severe_disabled"] > 0) | hh["has_cancer"] | hh["has_esrd"] | hh["has_rare"] | high_risk
+    below_edge = ok_assets & (adj < n.edge_multiple * std) & ~below_dibao & ill
     catastrophic = (ok_assets & (hh["income_per_head_fen"] < n.catastrophic_multiple * std)
                     & (hh["oop_share"] >= n.catastrophic_burden_share))
-    high_risk = hh["risk_score"] >= rs.threshold
-    risk_need = ok_assets & high_risk & (adj < n.catastrophic_multiple * std)
 
     out = hh.copy()
     out["rigid"] = multi_disabled | rare
-    out["rules_in_need"] = out["rigid"] | below_dibao | below_edge | catastrophic | risk_need
+    out["rules_in_need"] = out["rigid"] | below_dibao | below_edge
     severe = (hh["severe_disabled"] > 0) | hh["has_cancer"] | hh["has_esrd"] | hh["has_rare"]
     high = out["rules_in_need"] & (out["rigid"] | (hh["oop_share"] > th.warnings.high_share) | severe)
-    out["tier"] = np.select([high, out["rules_in_need"], high_risk], ["high", "medium", "low"], default="")
+    monitor = high_risk | catastrophic
+    out["tier"] = np.select([high, out["rules_in_need"], monitor], ["high", "medium", "low"], default="")
 
     reasons: list[list[str]] = [[] for _ in range(len(out))]
 
@@ -55,11 +57,10 @@ def assess(hh: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     add(rare, "刚性纳入：罕见病年自付 {0} 元超过 5 万元，不看收入", "rare_yuan")
     out["adj_yuan"] = adj.map(_yuan)
     add(below_dibao, "扣除刚性医疗支出后人均收入 {0} 元，低于低保标准", "adj_yuan")
-    add(below_edge, "扣除刚性医疗支出后人均收入 {0} 元，低于低保标准 1.5 倍（低收入）", "adj_yuan")
+    add(below_edge, "扣除刚性医疗支出后人均收入 {0} 元，低于低保标准 1.5 倍且有重病或重度残疾（低收入）", "adj_yuan")
     out["share_pct"] = (hh["oop_share"].clip(upper=9.99) * 100).round().astype(int)
-    add(catastrophic, "医疗支出占家庭收入 {0}%，因病致贫风险", "share_pct")
-    add(risk_need, "健康风险分 {0} 达到阈值且收入偏低", "risk_score")
-    add(high_risk & ~risk_need, "健康风险分 {0} 达到阈值，纳入监测", "risk_score")
+    add(catastrophic & ~out["rules_in_need"], "医疗支出占家庭收入 {0}%，因病致贫风险，纳入监测", "share_pct")
+    add(high_risk, "健康风险分 {0} 达到阈值", "risk_score")
     add(hh["asset_fail"] & ~out["rigid"], "资产核查未通过（房产、车辆、存款或经营资产超标）")
     out["reasons"] = ["；".join(r) for r in reasons]
     return out.drop(columns=["std", "rare_yuan", "adj_yuan", "share_pct"])

@@ -7,7 +7,14 @@ Out-of-pocket (自付) per claim: policy-scope OOP = in_scope − everything pai
 from the newest settlement run of the claim's year (engineer C's ``settlement_line``) when one
 exists; otherwise from the claim's own basic/critical payments (issue 6's fallback), which
 overstates OOP for locally settled claims — the run records which source it used.
-Rigid medical spending (刚性医疗支出) = total − everything paid (out-of-scope costs are paid too).
+Only the layers listed in the threshold file (``need.oop_layers``, default basic insurance) count as
+paid: need is judged on the burden that assistance is meant to relieve. Rigid medical spending
+(刚性医疗支出) = that OOP on inpatient and chronic-outpatient claims; general outpatient is not rigid.
+
+Income (收入): departments report with a lag (tax and social-security files cover last year), so
+each person's income of a kind is the annualised rate over all records in the assessment year and
+the year before (amount ÷ days covered × 365); business-income change compares the rate in the
+assessment year with the rate in the year before.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from sqlalchemy import Connection, inspect, text
 from medaid.identify.thresholds import DiseaseMap, Thresholds
 
 DISEASE_CLASSES = ("cancer", "esrd", "rare", "chronic")
+INCOME_KINDS = ("wage", "business", "pension", "transfer", "property", "other")
 
 
 @dataclass(slots=True)
@@ -37,6 +45,7 @@ class Inputs:
     disability: pd.DataFrame
     employment: pd.DataFrame
     certs: pd.DataFrame
+    enrolment: pd.DataFrame
     claims: pd.DataFrame
     oop_source: str
 
@@ -48,7 +57,7 @@ def _read(conn: Connection, sql: str, dates: tuple[str, ...] = (), **params: obj
     return df
 
 
-def _settlement_paid(conn: Connection, years: list[int]) -> tuple[pd.DataFrame, str]:
+def _settlement_paid(conn: Connection, years: list[int], layers: list[str]) -> tuple[pd.DataFrame, str]:
     names = set(inspect(conn).get_table_names())
     if not {"settlement_run", "settlement_line"} <= names:
         return pd.DataFrame({"claim_id": [], "settled_paid": []}), "claims"
@@ -56,15 +65,17 @@ def _settlement_paid(conn: Connection, years: list[int]) -> tuple[pd.DataFrame, 
     runs = runs[runs["year"].isin(years)]
     if runs.empty:
         return pd.DataFrame({"claim_id": [], "settled_paid": []}), "claims"
+    in_layers = ", ".join(f"'{layer}'" for layer in layers if layer.isidentifier())
     frames = [
-        _read(conn, "SELECT claim_id, SUM(paid_fen) AS settled_paid FROM settlement_line "
-              "WHERE run_id = :r GROUP BY claim_id", r=int(r))
+        _read(conn, "SELECT claim_id, SUM(CASE WHEN layer IN (" + (in_layers or "''") + ") THEN paid_fen "
+              "ELSE 0 END) AS settled_paid FROM settlement_line WHERE run_id = :r GROUP BY claim_id", r=int(r))
         for r in runs["run_id"]
     ]
     return pd.concat(frames, ignore_index=True), "settlement runs " + ",".join(str(int(r)) for r in runs["run_id"])
 
 
-def load_inputs(conn: Connection, year: int, lookback_years: int = 3) -> Inputs:
+def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
+                layers: tuple[str, ...] = ("basic",)) -> Inputs:
     """Everything the assessment of ``year`` reads, with claims of the last ``lookback_years``."""
     first = date(year - lookback_years + 1, 1, 1)
     last = date(year, 12, 31)
@@ -80,12 +91,15 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3) -> Inputs:
     )
     reversed_ids = set(claims["reverses_claim_id"].dropna())
     claims = claims[claims["reverses_claim_id"].isna() & ~claims["claim_id"].isin(reversed_ids)]
-    paid, source = _settlement_paid(conn, list(range(first.year, year + 1)))
+    paid, source = _settlement_paid(conn, list(range(first.year, year + 1)), list(layers))
     claims = claims.merge(paid, on="claim_id", how="left")
-    given = claims["basic_paid_fen"].fillna(0) + claims["critical_paid_fen"].fillna(0)
+    given = claims["basic_paid_fen"].fillna(0)
+    if "critical" in layers:
+        given = given + claims["critical_paid_fen"].fillna(0)
     claims["paid_fen"] = claims["settled_paid"].fillna(given)
     claims["oop_fen"] = (claims["in_scope_fen"] - claims["paid_fen"]).clip(lower=0)
-    claims["burden_fen"] = (claims["total_fen"] - claims["paid_fen"]).clip(lower=0)
+    # rigid spending: inpatient and chronic outpatient only; general outpatient is not rigid
+    claims["burden_fen"] = claims["oop_fen"].where(claims["visit_type"] != "general_outpatient", 0)
     claims["year"] = claims["settle_date"].dt.year
     return Inputs(
         year=year,
@@ -100,6 +114,7 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3) -> Inputs:
         employment=_read(conn, "SELECT id_token, status, since FROM employment", ("since",)),
         certs=_read(conn, "SELECT id_token, disease_code, valid_from, valid_to FROM chronic_cert",
                     ("valid_from", "valid_to")),
+        enrolment=_read(conn, "SELECT id_token, scheme FROM enrolment WHERE year = :y", y=year),
         claims=claims,
         oop_source=source,
     )
@@ -112,17 +127,22 @@ def classify_codes(codes: pd.Series, dmap: DiseaseMap) -> pd.Series:
     return codes.map(mapping)
 
 
-def _prorated_income(income: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Income per person and kind falling in ``year``, prorated by days of overlap with the year."""
+def annual_income(income: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
+    """Annualised income per person and kind over records overlapping ``first_year``..``last_year``.
+
+    Each record contributes its amount prorated to the overlap and the days it covers; the rate is
+    the sum of amounts ÷ the sum of days × 365 (records of one kind rarely overlap in time).
+    """
     if income.empty:
         return pd.DataFrame(columns=["id_token", "kind", "fen"])
-    start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+    start, end = pd.Timestamp(first_year, 1, 1), pd.Timestamp(last_year, 12, 31)
     pf, pt = income["period_from"], income["period_to"]
-    span = (pt - pf).dt.days + 1
-    overlap = (pt.clip(upper=end) - pf.clip(lower=start)).dt.days + 1
-    share = (overlap.clip(lower=0) / span.clip(lower=1)).fillna(0)
-    out = income.assign(fen=income["amount_fen"].clip(lower=0) * share)
-    return out.groupby(["id_token", "kind"], as_index=False)["fen"].sum()
+    span = ((pt - pf).dt.days + 1).clip(lower=1)
+    overlap = ((pt.clip(upper=end) - pf.clip(lower=start)).dt.days + 1).clip(lower=0).fillna(0)
+    out = income.assign(amt=income["amount_fen"].clip(lower=0) * overlap / span, days=overlap)
+    out = out[out["days"] > 0].groupby(["id_token", "kind"], as_index=False)[["amt", "days"]].sum()
+    out["fen"] = out["amt"] / out["days"] * 365
+    return out[["id_token", "kind", "fen"]]
 
 
 def person_features(inp: Inputs, th: Thresholds, dmap: DiseaseMap) -> pd.DataFrame:
@@ -134,11 +154,18 @@ def person_features(inp: Inputs, th: Thresholds, dmap: DiseaseMap) -> pd.DataFra
     p["alive"] = ~p.index.isin(dead)
     p["age"] = ((end - p["birth_date"]).dt.days // 365.25).fillna(40).astype(int)
 
-    inc = _prorated_income(inp.income, year)
+    inc = annual_income(inp.income, year - 1, year)
     p["income_fen"] = inc.groupby("id_token")["fen"].sum().reindex(p.index).fillna(0)
-    p["has_income_record"] = p.index.isin(inc.loc[inc["fen"] > 0, "id_token"])
-    biz = inc[inc["kind"] == "business"].groupby("id_token")["fen"].sum()
-    biz_prev = _prorated_income(inp.income, year - 1)
+    earned = inc[inc["kind"].isin(["wage", "business"]) & (inc["fen"] > 0)]
+    p["has_income_record"] = p.index.isin(earned["id_token"])
+    by_kind = inc.pivot_table(index="id_token", columns="kind", values="fen", aggfunc="sum")
+    for kind in INCOME_KINDS:
+        col = by_kind[kind] if kind in by_kind.columns else pd.Series(dtype=float)
+        p[f"{kind}_fen"] = col.reindex(p.index).fillna(0)
+    p["employee_scheme"] = p.index.isin(inp.enrolment.loc[inp.enrolment["scheme"] == "employee", "id_token"])
+    now = annual_income(inp.income, year, year)
+    biz = now[now["kind"] == "business"].groupby("id_token")["fen"].sum()
+    biz_prev = annual_income(inp.income, year - 1, year - 1)
     biz_prev = biz_prev[biz_prev["kind"] == "business"].groupby("id_token")["fen"].sum()
     p["business_fen"] = biz.reindex(p.index).fillna(0)
     p["business_prev_fen"] = biz_prev.reindex(p.index).fillna(0)
@@ -195,6 +222,9 @@ def household_features(people: pd.DataFrame, assets: pd.DataFrame, th: Threshold
     hh = pd.DataFrame({"members": g.size()})
     for col in ("income_fen", "inferred_income_fen", "business_fen", "business_prev_fen"):
         hh[col] = g[col].sum()
+    for kind in INCOME_KINDS:
+        hh[f"{kind}_per_head_fen"] = g[f"{kind}_fen"].sum() / hh["members"]
+    hh["mean_age"] = g["age"].mean()
     # medical spending of members who died during the year still burdens the household
     for col in ("oop_fen", "burden_fen", "claims", "inpatient_stays"):
         hh[col] = g_all[col].sum().reindex(hh.index).fillna(0)
@@ -208,6 +238,8 @@ def household_features(people: pd.DataFrame, assets: pd.DataFrame, th: Threshold
         "disabled": alive["disability_level"] > 0,
         "severe_disabled": alive["disability_level"].isin([1, 2]),
         "unemployed": alive["unemployed"],
+        "earners": alive["wage_fen"] > 0,
+        "employee_scheme": alive["employee_scheme"],
         **{f"has_{cls}": alive[f"has_{cls}"] for cls in DISEASE_CLASSES},
     }).groupby("household_id").sum()
     for col in flags.columns:
@@ -238,7 +270,7 @@ def household_features(people: pd.DataFrame, assets: pd.DataFrame, th: Threshold
     hh["income_per_head_fen"] = total_income / hh["members"]
     hh["adjusted_per_head_fen"] = (total_income - hh["burden_fen"]) / hh["members"]
     hh["oop_share"] = np.where(total_income > 0, hh["burden_fen"] / total_income.clip(lower=1),
-                               np.where(hh["burden_fen"] > 0, 10.0, 0.0))
+                               np.where(hh["burden_fen"] > 0, 10.0, 0.0)).clip(max=10.0)
     hh["business_drop"] = np.where(hh["business_prev_fen"] > 0,
                                    1 - hh["business_fen"] / hh["business_prev_fen"].clip(lower=1), 0.0)
 

@@ -8,7 +8,8 @@
   roster is decided within 3 working days.
 - Decisions of the newest identification run: notice within 10 working days with reasons; publicity
   for ≥ 5 days (household and village only, never diagnoses).
-- Follow-ups at 1, 3 and 6 months after discharge from a major stay of a household in need.
+- Follow-ups at 1, 3 and 6 months after discharge from a major stay of a household in need, opened
+  when due within a month either side of the planning date.
 - Chronic-disease screening (seed 002): inpatient claims for a chronic disease, no valid outpatient
   chronic certificate → a township work list, tracked found → applied → reviewed → certified.
 """
@@ -145,7 +146,9 @@ def _follow_ups(a: Assessment, as_of: date) -> list[NewTask]:
         discharged = r.discharge_date.date()
         for months in m.follow_up_months:
             due = add_months(discharged, months)
-            if due - timedelta(days=31) <= as_of:  # open a follow-up once its month comes near
+            # open a follow-up once its month comes near; ones more than a month overdue before the
+            # first planning run are history, not work (otherwise switching medaid on floods the list)
+            if as_of - timedelta(days=31) <= due <= as_of + timedelta(days=31):
                 out.append(NewTask("follow_up", f"follow_up:{r.claim_id}:{months}", as_of, due,
                                    {"months_after_discharge": months, "claim_id": r.claim_id},
                                    r.household_id, r.id_token, str(needy.at[r.household_id, "township_code"])))

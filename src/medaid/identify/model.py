@@ -29,6 +29,15 @@ FEATURES: dict[str, tuple[str, str]] = {
     "income_per_head_fen": ("人均收入", "yuan"),
     "adjusted_per_head_fen": ("扣除医疗支出后人均收入", "yuan"),
     "inferred_income_fen": ("推定务农/务工收入", "yuan"),
+    "wage_per_head_fen": ("人均工资收入", "yuan"),
+    "business_per_head_fen": ("人均经营收入", "yuan"),
+    "pension_per_head_fen": ("人均养老金", "yuan"),
+    "transfer_per_head_fen": ("人均转移性收入", "yuan"),
+    "property_per_head_fen": ("人均财产性收入", "yuan"),
+    "other_per_head_fen": ("人均其他收入", "yuan"),
+    "earners": ("有工资收入的成员", "n"),
+    "employee_scheme": ("参加职工医保的成员", "n"),
+    "mean_age": ("家庭平均年龄", "n"),
     "burden_fen": ("年度刚性医疗支出", "yuan"),
     "oop_fen": ("年度政策内自付", "yuan"),
     "oop_share": ("医疗支出占收入比", "pct"),
@@ -148,6 +157,16 @@ class TrainResult:
     rules_metrics: Metrics
     train_rows: int
     test_rows: int
+    test_truth: np.ndarray
+    test_probability: np.ndarray
+
+    def operating_points(self) -> dict[str, float]:
+        """Best recall at precision ≥ 0.90 and best precision at recall ≥ 0.95 on the held-out rows."""
+        from sklearn.metrics import precision_recall_curve
+
+        p, r, _ = precision_recall_curve(self.test_truth, self.test_probability)
+        return {"recall_at_precision_0.90": float(r[p >= 0.90].max(initial=0.0)),
+                "precision_at_recall_0.95": float(p[r >= 0.95].max(initial=0.0))}
 
 
 def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test_size: float = 0.3) -> TrainResult:
@@ -179,4 +198,6 @@ def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test
         rules_metrics=metrics(y[te], rules[te], hh["risk_score"].to_numpy()[te] + 100 * rules[te]),
         train_rows=len(tr),
         test_rows=len(te),
+        test_truth=y[te],
+        test_probability=p_te,
     )

@@ -52,7 +52,7 @@ def assess_year(year: int, *, url: str | None = None, thresholds_path: Path | No
     step = progress or (lambda _s, _i, _n: None)
     step("读取数据 / reading tables", 0, 3)
     with engine_for(url).connect() as conn:
-        inp = load_inputs(conn, year, th.risk_score.major_inpatient_lookback_years)
+        inp = load_inputs(conn, year, th.risk_score.major_inpatient_lookback_years, tuple(th.need.oop_layers))
     step("计算特征 / features", 1, 3)
     people = person_features(inp, th, dmap)
     hh = assess(household_features(people, inp.assets, th), th)

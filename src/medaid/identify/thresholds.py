@@ -41,6 +41,7 @@ class Need(_Strict):
     edge_multiple: float
     catastrophic_multiple: float
     catastrophic_burden_share: float
+    oop_layers: list[str]
     inferred_income: InferredIncome
     assets: AssetTest
 

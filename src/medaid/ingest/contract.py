@@ -143,7 +143,7 @@ SPECS: dict[str, KindSpec] = {
             Field("critical_paid_yuan", FieldType.AMOUNT, column="critical_paid_fen"),
             Field("reverses_claim_id", max_len=64),
         ), supersede=Supersede.KEYED, key="claim_id", unique_in_file="claim_id", checks=(
-            Check("in_scope_yuan", "in_scope_yuan > total_yuan",
+            Check("in_scope_yuan", "in_scope_yuan > total_yuan AND total_yuan >= 0",
                   "政策范围内费用大于总费用", "in_scope_yuan is greater than total_yuan"),
             _period("admit_date", "discharge_date"),
         )),

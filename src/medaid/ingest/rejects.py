@@ -58,6 +58,7 @@ def export_rejects(out: Path, *, url: str | None = None, load_id: int | None = N
             with out.open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow([name for name, _ in COLUMNS])
-                for count, row in enumerate(rows, start=1):
+                for row in rows:
                     writer.writerow(row)
+                    count += 1
     return count

@@ -9,6 +9,8 @@ Amount parsing mirrors ``medaid.domain.money.parse_yuan`` exactly (a property te
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 import duckdb
@@ -20,11 +22,13 @@ from medaid.domain.regions import PROVINCE_PREFIXES
 from medaid.errors import ContractError
 from medaid.ingest.contract import Field, FieldType, KindSpec
 from medaid.ingest.read import SOURCE_ROW
-from medaid.privacy.tokens import tokeniser
+from medaid.privacy.keys import load_keys
+from medaid.privacy.tokens import TOKEN_HEX_CHARS
 from medaid.privacy.vault import encryptor
 
-# Python's str.strip() removes Unicode whitespace; RE2's \s is ASCII only, so name the rest.
-_WS = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+# Python's str.strip() removes exactly the characters with str.isspace(); DuckDB's trim(x, chars)
+# strips a given set, which is much cheaper than a regex over every cell.
+_WS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 _PROVINCES = ", ".join(f"'{p}'" for p in sorted(PROVINCE_PREFIXES))
 ID_FIELD = "id_number"
 
@@ -40,7 +44,7 @@ def lit(text: str) -> str:
 
 def trimmed(expr: str) -> str:
     """``nullif(strip(x), '')`` with Python's notion of whitespace."""
-    return f"nullif(regexp_replace({expr}, '^{_WS}+|{_WS}+$', '', 'g'), '')"
+    return f"nullif(trim({expr}, {lit(_WS)}), '')"
 
 
 def amount_fen(v: str) -> str:
@@ -133,7 +137,8 @@ class IdLookup:
 
     def __init__(self, today: dt.date | None = None) -> None:
         self.today = today or dt.date.today()
-        self.token, self.encrypt = tokeniser(), encryptor()
+        self.encrypt = encryptor()
+        self._mac = hmac.new(load_keys().hmac_key, digestmod=hashlib.sha256)  # = tokens.id_token, inlined
         # raw → (token, problem text, masked, identity row or None)
         self.seen: dict[str, tuple[str | None, str | None, str, tuple[str, str, str, str, dt.date, str] | None]] = {}
         self.stored: set[str] = set()
@@ -147,7 +152,9 @@ class IdLookup:
         if problem is not None:
             hit = (None, problem_text(problem), mask(value), None)
         else:
-            tok = self.token(value)
+            mac = self._mac.copy()
+            mac.update(value.encode("ascii"))
+            tok = mac.hexdigest()[:TOKEN_HEX_CHARS]
             masked = f"{value[:6]}********{value[-4:]}"
             born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
             row = (tok, self.encrypt(value, tok), masked, value[:6], born, "M" if int(value[16]) % 2 else "F")
@@ -213,7 +220,6 @@ def validate(con: duckdb.DuckDBPyConnection, spec: KindSpec, columns: list[str],
         for f in spec.fields
     )
     selects = [f"v.{SOURCE_ROW}"]
-    errors = []
     for f in spec.fields:
         clean, err = _clean_and_error(f)
         v = q(f.name + "__v")

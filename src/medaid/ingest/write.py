@@ -22,7 +22,8 @@ from medaid.ingest.read import SOURCE_ROW
 from medaid.ingest.validate import q, reject_json_sql
 from medaid.store.tables import identity, reject
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 50_000          # SQLite executemany batch
+COPY_CHUNK_BYTES = 8 << 20   # PostgreSQL COPY write size
 Progress = Callable[[int], None]
 
 
@@ -100,7 +101,7 @@ def _pg_copy(conn: Connection, table: str, cols: Sequence[str], con: duckdb.Duck
         sent = 0
         with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({", ".join(cols)}) FROM STDIN WITH (FORMAT csv)') as copy, \
                 open(name, "rb") as fh:
-            while chunk := fh.read(8 << 20):
+            while chunk := fh.read(COPY_CHUNK_BYTES):
                 copy.write(chunk)
                 sent += len(chunk)
                 if progress:

@@ -1,8 +1,12 @@
 """Run jobs in a small thread pool; persist status and progress in the ``job`` table.
 
 Threads (not processes) because the work is I/O and database bound and the web server is one
-process; the database row is the source of truth, so a restart marks unfinished jobs failed
-(``mark_interrupted``) instead of leaving them "running" forever.
+process; the database row is the source of truth for status and result, so a restart marks
+unfinished jobs failed (``mark_interrupted``) instead of leaving them "running" forever.
+
+Live progress is kept in memory and overlaid on the row by ``JobRunner.get``: the loader holds a
+long write transaction, and on SQLite a second writer (a progress update) would wait for it and
+time out. The final stage and counts are written with the result.
 """
 
 from __future__ import annotations
@@ -11,10 +15,9 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -80,12 +83,13 @@ def mark_interrupted(conn: Connection) -> int:
 
 
 class JobRunner:
-    """Submit work; it runs on a worker thread and reports progress into the database."""
+    """Submit work; it runs on a worker thread; ``get``/``list`` show live progress."""
 
-    def __init__(self, engine: Engine, *, workers: int = 1, min_interval: float = 0.3) -> None:
+    def __init__(self, engine: Engine, *, workers: int = 1) -> None:
         self._engine = engine
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="medaid-job")
-        self._min_interval = min_interval
+        self._live: dict[int, tuple[str, int, int]] = {}
+        self._lock = threading.Lock()
 
     def submit(self, kind: str, actor: str, params: Mapping[str, Any], fn: JobFn) -> int:
         with self._engine.begin() as conn:
@@ -95,33 +99,42 @@ class JobRunner:
         self._pool.submit(self._run, job_id, fn)
         return job_id
 
+    def _overlay(self, view: JobView) -> JobView:
+        with self._lock:
+            live = self._live.get(view.id)
+        if live is None or view.finished:
+            return view
+        return replace(view, stage=live[0], done=live[1], total=live[2])
+
+    def get(self, conn: Connection, job_id: int) -> JobView:
+        return self._overlay(get_job(conn, job_id))
+
+    def list(self, conn: Connection, limit: int = 50) -> list[JobView]:
+        return [self._overlay(v) for v in list_jobs(conn, limit)]
+
     def _set(self, job_id: int, **values: Any) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(job).where(job.c.id == job_id).values(**values))
 
     def _run(self, job_id: int, fn: JobFn) -> None:
         self._set(job_id, status="running", started_at=utcnow())
-        last = [0.0, ""]
-        lock = threading.Lock()
 
         def progress(stage: str, done: int, total: int) -> None:
-            now = time.monotonic()
-            with lock:  # throttle: one row update per interval, but always on a new stage or the end
-                if stage == last[1] and now - float(last[0]) < self._min_interval and done < total:
-                    return
-                last[0], last[1] = now, stage
-            self._set(job_id, stage=stage, done=done, total=total)
+            with self._lock:
+                self._live[job_id] = (stage, done, total)
 
         try:
             result = fn(progress)
         except MedaidError as exc:
-            self._set(job_id, status="failed", error=str(exc), finished_at=utcnow())
+            final: dict[str, Any] = {"status": "failed", "error": str(exc)}
         except Exception as exc:
             log.exception("job %s failed", job_id)
-            self._set(job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
+            final = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
         else:
-            self._set(job_id, status="succeeded", result=json.dumps(dict(result), ensure_ascii=False, default=str),
-                      finished_at=utcnow())
+            final = {"status": "succeeded", "result": json.dumps(dict(result), ensure_ascii=False, default=str)}
+        with self._lock:
+            stage, done, total = self._live.pop(job_id, ("", 0, 0))
+        self._set(job_id, stage=stage, done=done, total=total, finished_at=utcnow(), **final)
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

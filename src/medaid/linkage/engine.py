@@ -80,7 +80,7 @@ def predict(entities: pd.DataFrame, *, lower: float, spark: Any = None, seed: in
     if spark is not None:
         from splink import SparkAPI
 
-        db_api: Any = SparkAPI(spark_session=spark)
+        db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
         table: Any = spark.createDataFrame(entities.astype(object).where(entities.notna(), None))
     else:
         from splink import DuckDBAPI
@@ -88,9 +88,23 @@ def predict(entities: pd.DataFrame, *, lower: float, spark: Any = None, seed: in
         db_api, table = DuckDBAPI(), entities
     linker = Linker(db_api.register(table), settings("dedupe_only", prior=prior))
     if len(entities) >= MIN_RECORDS_TO_TRAIN:  # smaller sets keep the model's prior u values
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    out = linker.inference.predict(threshold_match_probability=lower).as_pandas_dataframe()
+        linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+    out = linker.inference.predict(threshold_match_probability=lower).as_pandas_dataframe()  # type: ignore[no-untyped-call]
     return out[["unique_id_l", "unique_id_r", "match_probability"]]
+
+
+def _plausible(edges: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
+    """Two *different valid* ID numbers are one person only if the names sound the same.
+
+    A second valid number for one person is rare, twins share birth date, address and phone, and
+    naive Bayes cannot see that those agree together; so token-to-token pairs need the same pinyin.
+    """
+    if edges.empty:
+        return edges
+    py = dict(zip(entities["unique_id"], entities["name_py"], strict=True))
+    keep = [not (a.startswith("T:") and b.startswith("T:")) or (py.get(a) is not None and py.get(a) == py.get(b))
+            for a, b in zip(edges["unique_id_l"], edges["unique_id_r"], strict=True)]
+    return edges[keep].reset_index(drop=True)
 
 
 def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = LOWER,
@@ -99,7 +113,7 @@ def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = 
     decisions = decisions or {}
     feats = add_features(records)
     entities = entity_frame(feats)
-    edges = predict(entities, lower=lower, spark=spark)
+    edges = _plausible(predict(entities, lower=lower, spark=spark), entities)
     edges = edges.assign(decision=["accepted" if p >= upper else "review" for p in edges["match_probability"]])
     for i, (a, b) in enumerate(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True)):
         verdict = decisions.get((a, b), decisions.get((b, a)))
@@ -118,7 +132,7 @@ def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = 
     for uid in entities["unique_id"]:
         members.setdefault(uf.find(uid), []).append(uid)
     key_of: dict[str, str] = {}
-    for root, ids in members.items():
+    for ids in members.values():
         tokens = sorted(u[2:] for u in ids if u.startswith("T:"))
         key = tokens[0] if tokens else "R" + hashlib.sha1(min(ids).encode()).hexdigest()[:31]
         for u in ids:
@@ -127,7 +141,7 @@ def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = 
     person_key = [key_of[n] for n in node]
     method, prob = [], []
     for n, t, k in zip(node, feats["id_token"], person_key, strict=True):
-        how, p = linked.get(n, ("", None))  # type: ignore[arg-type]
+        how, p = linked.get(n, ("", None))  # type: ignore[arg-type,unused-ignore]
         if isinstance(t, str) and k == t:
             how = "id_exact"
         elif not how:

@@ -38,7 +38,7 @@ def id_hint(id_text: str | None) -> str | None:
 
 
 def clean_phone(value: object) -> str | None:
-    digits = _DIGITS.sub("", str(value)) if value is not None and not pd.isna(value) else ""  # type: ignore[arg-type]
+    digits = _DIGITS.sub("", str(value)) if value is not None and not pd.isna(value) else ""
     return digits[-11:] if len(digits) >= 7 else None
 
 

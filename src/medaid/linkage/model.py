@@ -34,8 +34,8 @@ def comparisons() -> list[dict[str, Any]]:
             _null("name_norm"),
             _level("name_norm_l = name_norm_r", "exact", 0.90, 0.0005),
             _level("name_py_l = name_py_r", "same pinyin (homophone)", 0.06, 0.0003),
-            _level("levenshtein(name_py_l, name_py_r) <= 2", "pinyin within 2 edits", 0.025, 0.01),
-            _level("ELSE", "different", 0.015, 0.9892)]},
+            _level("levenshtein(name_py_l, name_py_r) <= 2", "pinyin within 2 edits", 0.035, 0.01),
+            _level("ELSE", "different", 0.005, 0.9892)]},
         {"output_column_name": "birth_date", "comparison_levels": [
             _null("birth_date"),
             _level("birth_date_l = birth_date_r", "exact", 0.95, 0.00005),
@@ -69,6 +69,8 @@ BLOCKING_RULES: list[str] = [
     "l.birth_date = r.birth_date and l.id_hint = r.id_hint",
     "l.surname_py = r.surname_py and l.birth_date = r.birth_date and l.township_code = r.township_code",
     "l.phone = r.phone and l.surname_py = r.surname_py",
+    "l.township_code = r.township_code and l.birth_date = r.birth_date",
+    "l.address = r.address",
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Table, select
 
 from medaid.linkage.features import RECORD_COLUMNS, id_hint
 from medaid.store import tables as t
@@ -20,7 +20,7 @@ PERSON_TABLES = ("roster", "enrolment", "death", "claim")
 ID_REJECT_KINDS = ("persons", "roster", "enrolment", "deaths", "claims")
 
 
-def current(table: t.Table) -> object:
+def current(table: Table) -> ColumnElement[bool]:
     return table.c.load_id.in_(select(t.load.c.id).where(t.load.c.status == "loaded"))
 
 
@@ -47,8 +47,9 @@ def read_records(conn: Connection) -> pd.DataFrame:
         cols = [tab.c.load_id, tab.c.source_row, tab.c.id_token, tab.c.name]
         other = _rows(conn, select(*cols, *([town] if town is not None else []), idt.c.birth_date, idt.c.sex,
                                    idt.c.id_masked)
-                      .join(idt, idt.c.id_token == tab.c.id_token, isouter=True).where(current(tab)))
-        other = other[~other["id_token"].isin(known)].drop_duplicates("id_token")
+                      .join(idt, idt.c.id_token == tab.c.id_token, isouter=True)
+                      .where(current(tab), tab.c.id_token.not_in(select(p.c.id_token))))
+        other = other[~other["id_token"].isin(known)].drop_duplicates("id_token")  # the SQL filter is a first cut
         known |= set(other["id_token"])
         other["unique_id"] = name + ":" + other["load_id"].astype(str) + ":" + other["source_row"].astype(str)
         other["source"] = name

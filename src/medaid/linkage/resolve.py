@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, literal, select, update
+from sqlalchemy import Column, Connection, Float, MetaData, String, Table, delete, func, literal, select, update
 
 from medaid.linkage.engine import LinkResult, link_records
 from medaid.linkage.model import LOWER, UPPER
@@ -61,8 +61,10 @@ def resolve(url: str | None = None, *, upper: float = UPPER, lower: float = LOWE
     result = link_records(records, upper=upper, lower=lower, decisions=decisions, spark=spark)
     tick("保存 storing", 2, 3)
     with engine.begin() as conn:
-        run_id = int(conn.execute(link_run.insert().values(
-            started_at=_now(), actor=actor, upper=upper, lower=lower, summary="{}")).inserted_primary_key[0])
+        pk = conn.execute(link_run.insert().values(
+            started_at=_now(), actor=actor, upper=upper, lower=lower, summary="{}")).inserted_primary_key
+        assert pk is not None
+        run_id = int(pk[0])
         links = _write_links(conn, run_id, records, result)
         _write_reviews(conn, run_id, result)
         stats = {**result.stats, "links": links}
@@ -75,20 +77,29 @@ def resolve(url: str | None = None, *, upper: float = UPPER, lower: float = LOWE
 
 def _write_links(conn: Connection, run_id: int, records: pd.DataFrame, result: LinkResult) -> int:
     conn.execute(delete(person_link))
-    total = 0
-    for name in _TOKEN_TABLES:
-        tab = t.metadata.tables[name]
-        sel = select(literal(name), tab.c.load_id, tab.c.source_row, tab.c.id_token, tab.c.id_token,
-                     literal("id_exact"), literal(run_id)).where(current(tab))
-        res = conn.execute(person_link.insert().from_select(
-            ["table_name", "load_id", "source_row", "person_key", "id_token", "method", "run_id"], sel))
-        total += max(res.rowcount or 0, 0)
     merged = records[["unique_id", "id_token"]].merge(result.assignments, on="unique_id")
     tok = merged[merged["id_token"].notna() & (merged["id_token"] != merged["person_key"])]
     tok = tok.drop_duplicates("id_token")
-    for rec in tok.itertuples(index=False):
-        conn.execute(update(person_link).where(person_link.c.id_token == rec.id_token).values(
-            person_key=rec.person_key, method=rec.method, match_probability=rec.match_probability))
+    # tokens whose person is another token (merged duplicates): a temporary table joined in SQL
+    remap = Table("tmp_token_key", MetaData(), Column("id_token", String(32), primary_key=True),
+                  Column("person_key", String(40)), Column("method", String(16)), Column("p", Float),
+                  prefixes=["TEMPORARY"])
+    remap.create(conn)
+    if len(tok):
+        conn.execute(remap.insert(), [
+            {"id_token": r.id_token, "person_key": r.person_key, "method": r.method,
+             "p": None if pd.isna(r.match_probability) else float(r.match_probability)}
+            for r in tok.itertuples(index=False)])
+    for name in _TOKEN_TABLES:
+        tab = t.metadata.tables[name]
+        sel = (select(literal(name), tab.c.load_id, tab.c.source_row,
+                      func.coalesce(remap.c.person_key, tab.c.id_token), tab.c.id_token,
+                      func.coalesce(remap.c.method, literal("id_exact")), remap.c.p, literal(run_id))
+               .select_from(tab.outerjoin(remap, remap.c.id_token == tab.c.id_token)).where(current(tab)))
+        conn.execute(person_link.insert().from_select(
+            ["table_name", "load_id", "source_row", "person_key", "id_token", "method", "match_probability",
+             "run_id"], sel))
+    remap.drop(conn)
     loose = merged[merged["id_token"].isna()]
     rows = []
     for rec in loose.itertuples(index=False):
@@ -99,7 +110,7 @@ def _write_links(conn: Connection, run_id: int, records: pd.DataFrame, result: L
                      "match_probability": prob, "run_id": run_id})
     if rows:
         conn.execute(person_link.insert(), rows)
-    return total + len(rows)
+    return int(conn.execute(select(func.count()).select_from(person_link)).scalar_one())
 
 
 def _write_reviews(conn: Connection, run_id: int, result: LinkResult) -> None:

@@ -9,7 +9,7 @@ Each layer is a few CTEs, because its base depends on what earlier layers paid o
      base (per-year deductible) or of the exact per-admission payout in fen×basis points;
   3. per variant, P(cumulative) in exact integers: banded amount in fen·bp, capped, then rounded
      half-up to the fen with ``(units + 5000) div 10000``; Y = GREATEST over variants;
-  4. paid = Y − LAG(Y), rule = the first variant reaching Y.
+  4. paid = Y(cumulative) − Y(cumulative − this claim), rule = the first variant reaching Y.
 This is the definition ``online.py`` implements in ``Decimal``; property tests keep them equal.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from medaid.policy.dialects import Dialect
 from medaid.policy.online import RULE_REVERSAL, RULE_REVERSED
 from medaid.policy.params import RBand, Variant, variants
-from medaid.policy.schema import BP, TAGS, Base, Layer, Policy, Schedule
+from medaid.policy.schema import BP, LOCATIONS, TAGS, VISIT_TYPES, Base, Layer, Policy, Schedule
 
 HALF = BP // 2
 
@@ -55,8 +55,15 @@ class CompiledPolicy:
     lines_sql: str
 
 
-_WINDOW = "PARTITION BY person ORDER BY settle_date, claim_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-_LAG_WINDOW = "PARTITION BY person ORDER BY settle_date, claim_id"
+VISIT_CODES = {v: i for i, v in enumerate(VISIT_TYPES)}
+LOCATION_CODES = {v: i for i, v in enumerate(LOCATIONS)}
+TAG_BITS = {t: 1 << i for i, t in enumerate(sorted(TAGS))}
+"""Inside the CTE chain visit type, location and categories are small integers (a tag bitmask), so
+the rows that every window pass sorts stay narrow; strings come back only in the final select."""
+CHAIN_COLUMNS = ("person", "claim_id", "settle_date", "seq", "vt", "loc", "hospital_level", "in_scope_fen",
+                 "total_fen", "basic_paid_fen", "critical_paid_fen", "tags")
+
+_WINDOW = "PARTITION BY person ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
 
 def _in(col: str, values: Sequence[object], d: Dialect) -> str:
@@ -65,7 +72,7 @@ def _in(col: str, values: Sequence[object], d: Dialect) -> str:
 
 
 def _any_tag(tags: Sequence[str] | frozenset[str]) -> str:
-    return "(" + " OR ".join(f"COALESCE(cat_{t}, FALSE)" for t in sorted(tags)) + ")"
+    return f"(tags & {sum(TAG_BITS[t] for t in set(tags))}) <> 0"
 
 
 def _fen(amount: object) -> int:
@@ -86,7 +93,9 @@ def _band_units(x: str, bands: Sequence[RBand]) -> str:
 
 
 def _match(s: Schedule, d: Dialect) -> str:
-    return f"({_in('visit_type', s.visit_types, d)} AND {_in('location', s.locations, d)})"
+    vts = sorted(VISIT_CODES[v] for v in s.visit_types)
+    locs = sorted(LOCATION_CODES[x] for x in s.locations)
+    return f"({_in('vt', vts, d)} AND {_in('loc', locs, d)})"
 
 
 def _applies(layer: Layer, v: Variant) -> str:
@@ -111,7 +120,7 @@ def _contribution(layer: Layer, s: Schedule, v: Variant, base: str, d: Dialect) 
         amount = base
     else:
         whens = " ".join(
-            f"WHEN {_in('location', sorted(t.locations), d)} AND {_in('hospital_level', sorted(t.levels), d)} "
+            f"WHEN {_in('loc', sorted(LOCATION_CODES[x] for x in t.locations), d)} AND {_in('hospital_level', sorted(t.levels), d)} "
             f"THEN {_band_units(f'GREATEST({base} - {_fen(t.deductible)}, 0)', t.bands)}"
             for t in v.terms
         )
@@ -138,39 +147,61 @@ def _base_expr(layer: Layer) -> str:
             return "GREATEST(total_fen - earlier_fen, 0)"
 
 
+GIVEN, NOT_COVERED, NOT_ELIGIBLE = 0, 1, 2
+
+
+def rule_names(layer: Layer) -> dict[str, int]:
+    """Rule text → the small integer the chain carries for it (mapped back in the final select)."""
+    names = {f"{layer.id}.given": GIVEN, f"{layer.id}.not_covered": NOT_COVERED,
+             f"{layer.id}.not_eligible": NOT_ELIGIBLE}
+    for s in layer.schedules:
+        for v in variants(layer, s):
+            names.setdefault(v.rule, len(names))
+    return names
+
+
 def _layer_ctes(k: int, layer: Layer, src: str, d: Dialect) -> tuple[list[str], str]:
-    """CTEs settling layer ``k`` on top of relation ``src``; returns them and the last CTE's name."""
+    """CTEs settling layer ``k`` on top of relation ``src``; returns them and the last CTE's name.
+
+    Y before the claim is P at (cumulative − this claim's contribution), the same value LAG(Y)
+    would give, without a second window pass.
+    """
     p = f"l{k}"
     base = f"{p}_base"
     ctes = [f"{p}a AS (SELECT *, {_base_expr(layer)} AS {base} FROM {src})"]
-    cums, pays, ys, paids, rules = [], [], [], [], []
+    xs, cums, pays, ys, paids, rules = [], [], [], [], [], []
     given = _given(layer)
+    names = rule_names(layer)
     for j, s in enumerate(layer.schedules):
         vs = variants(layer, s)
         vcols = []
         for i, v in enumerate(vs):
             col = f"{p}_s{j}_v{i}"
-            cums.append(f"SUM({_contribution(layer, s, v, base, d)}) OVER ({_WINDOW}) AS {col}_cum")
+            xs.append(f"{_contribution(layer, s, v, base, d)} AS {col}_x")
+            cums.append(f"SUM({col}_x) OVER ({_WINDOW}) AS {col}_cum")
             pays.append(f"{_payout(v, f'{col}_cum', d)} AS {col}_p")
+            pays.append(f"{_payout(v, f'({col}_cum - {col}_x)', d)} AS {col}_p0")
             vcols.append(col)
         y = f"{p}_s{j}_y"
         ys.append(f"{d.greatest([f'{c}_p' for c in vcols])} AS {y}")
-        paids.append(f"WHEN {_match(s, d)} THEN {y} - LAG({y}, 1, 0) OVER ({_LAG_WINDOW})")
+        ys.append(f"{d.greatest([f'{c}_p0' for c in vcols])} AS {y}0")
+        paids.append(f"WHEN {_match(s, d)} THEN {y} - {y}0")
         applicable = " OR ".join(f"({_applies(layer, v)})" for v in vs)
-        best = " ".join(f"WHEN {c}_p = {y} THEN {d.literal(v.rule)}" for c, v in zip(vcols, vs, strict=True))
-        rules.append(f"WHEN {_match(s, d)} THEN CASE WHEN NOT ({applicable}) "
-                     f"THEN {d.literal(layer.id + '.not_eligible')} {best} END")
+        best = " ".join(f"WHEN {c}_p = {y} THEN {names.setdefault(v.rule, len(names))}"
+                        for c, v in zip(vcols, vs, strict=True))
+        rules.append(f"WHEN {_match(s, d)} THEN CASE WHEN NOT ({applicable}) THEN {NOT_ELIGIBLE} {best} END")
     paid = f"CASE {' '.join(paids)} ELSE 0 END"
-    rule = f"CASE {' '.join(rules)} ELSE {d.literal(layer.id + '.not_covered')} END"
+    rule = f"CASE {' '.join(rules)} ELSE {NOT_COVERED} END"
     if given:
         paid = f"CASE WHEN {given} IS NOT NULL THEN LEAST(GREATEST({given}, 0), {base}) ELSE {paid} END"
-        rule = f"CASE WHEN {given} IS NOT NULL THEN {d.literal(layer.id + '.given')} ELSE {rule} END"
-    ctes.append(f"{p}b AS (SELECT *, {', '.join(cums)} FROM {p}a)")
+        rule = f"CASE WHEN {given} IS NOT NULL THEN {GIVEN} ELSE {rule} END"
+    ctes.append(f"{p}x AS (SELECT *, {', '.join(xs)} FROM {p}a)")
+    ctes.append(f"{p}b AS (SELECT *, {', '.join(cums)} FROM {p}x)")
     ctes.append(f"{p}c AS (SELECT *, {', '.join(pays)} FROM {p}b)")
     ctes.append(f"{p}d AS (SELECT *, {', '.join(ys)} FROM {p}c)")
     ctes.append(f"{p}e AS (SELECT *, {d.cast_bigint(paid)} AS {p}_paid, {rule} AS {p}_rule FROM {p}d)")
     # keep the relation narrow: drop this layer's working columns, carry earlier_fen forward
-    keep = ["person", "claim_id", "settle_date", *list(INPUT_COLUMNS)[3:]]
+    keep = list(CHAIN_COLUMNS)
     carried = [f"l{i}_base, l{i}_paid, l{i}_rule" for i in range(k)]
     ctes.append(
         f"{p} AS (SELECT {', '.join(keep)}, {', '.join([*carried, f'{base}, {p}_paid, {p}_rule'])}, "
@@ -190,23 +221,39 @@ def compile_policy(policy: Policy, dialect: Dialect, *, source: str = "claims_in
         f"FROM {source} i LEFT JOIN (SELECT DISTINCT person AS rp, reverses_claim_id AS rid FROM {source} "
         "WHERE reverses_claim_id IS NOT NULL) r ON i.person = r.rp AND i.claim_id = r.rid)"
     )
-    keep = ", ".join(INPUT_COLUMNS)
-    ctes = [flags, f"l0src AS (SELECT {keep}, CAST(0 AS {d.bigint}) AS earlier_fen FROM flagged WHERE status IS NULL)"]
+    vt = "CASE visit_type " + " ".join(f"WHEN {d.literal(v)} THEN {i}" for v, i in VISIT_CODES.items()) + " END"
+    loc = "CASE location " + " ".join(f"WHEN {d.literal(v)} THEN {i}" for v, i in LOCATION_CODES.items()) + " END"
+    tags = " + ".join(f"CASE WHEN cat_{t} THEN {bit} ELSE 0 END" for t, bit in TAG_BITS.items())
+    # seq = the claim's place in its person-year, (settle_date, claim_id) order (DESIGN §5)
+    ctes = [flags, "l0src AS (SELECT person, claim_id, settle_date, "
+                   "ROW_NUMBER() OVER (PARTITION BY person ORDER BY settle_date, claim_id) AS seq, "
+                   f"{vt} AS vt, {loc} AS loc, hospital_level, in_scope_fen, total_fen, basic_paid_fen, "
+                   f"critical_paid_fen, {tags} AS tags, CAST(0 AS {d.bigint}) AS earlier_fen "
+                   "FROM flagged WHERE status IS NULL)"]
     src = "l0src"
     for k, layer in enumerate(layers):
         more, src = _layer_ctes(k, layer, src, d)
         ctes.extend(more)
-    selects = []
-    for k, layer in enumerate(layers):
-        selects.append(
-            f"SELECT person, claim_id, settle_date, {d.literal(layer.id)} AS layer, {k} AS position, "
-            f"l{k}_base AS base_fen, l{k}_paid AS paid_fen, l{k}_base - l{k}_paid AS remaining_fen, "
-            f"l{k}_rule AS rule FROM {src}"
-        )
-        selects.append(
-            f"SELECT person, claim_id, settle_date, {d.literal(layer.id)} AS layer, {k} AS position, "
-            f"CAST(0 AS {d.bigint}) AS base_fen, CAST(0 AS {d.bigint}) AS paid_fen, "
-            f"CAST(0 AS {d.bigint}) AS remaining_fen, status AS rule FROM flagged WHERE status IS NOT NULL"
-        )
+    # one row per claim and layer: cross join with the layer positions, so the CTE chain runs once
+    n = len(layers)
+    positions = f"(VALUES {', '.join(f'({k})' for k in range(n))}) AS lp(position)"
+    layer_name = "CASE lp.position " + " ".join(f"WHEN {k} THEN {d.literal(x.id)}" for k, x in enumerate(layers)) + " END"
+
+    def pick(col: str) -> str:
+        return "CASE lp.position " + " ".join(f"WHEN {k} THEN l{k}_{col}" for k in range(n)) + " END"
+
+    def rule_text(k: int, layer: Layer) -> str:
+        return f"CASE l{k}_rule " + " ".join(f"WHEN {i} THEN {d.literal(r)}" for r, i in rule_names(layer).items()) + " END"
+
+    rule = "CASE lp.position " + " ".join(f"WHEN {k} THEN {rule_text(k, x)}" for k, x in enumerate(layers)) + " END"
+    zero = f"CAST(0 AS {d.bigint})"
+    selects = [
+        f"SELECT person, claim_id, settle_date, {layer_name} AS layer, lp.position AS position, "
+        f"{pick('base')} AS base_fen, {pick('paid')} AS paid_fen, {pick('base')} - {pick('paid')} AS remaining_fen, "
+        f"{rule} AS rule FROM {src} CROSS JOIN {positions}",
+        f"SELECT person, claim_id, settle_date, {layer_name} AS layer, lp.position AS position, {zero} AS base_fen, "
+        f"{zero} AS paid_fen, {zero} AS remaining_fen, status AS rule FROM flagged CROSS JOIN {positions} "
+        "WHERE status IS NOT NULL",
+    ]
     sql = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(selects)
     return CompiledPolicy(policy.id, tuple(layer.id for layer in layers), d.name, sql)

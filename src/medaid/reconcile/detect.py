@@ -47,7 +47,7 @@ class ReconInputs:
 
 
 def _fmt_date(value: object) -> str:
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 def _texts(items: Iterable[str]) -> pd.Series:

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, select
 
 from medaid.reconcile.detect import ReconInputs
 from medaid.store import tables as t
@@ -18,7 +18,7 @@ from medaid.store import tables as t
 _ID_KINDS = ("roster", "enrolment")  # where an invalid ID is an identity problem (seed 002)
 
 
-def _current(table: t.Table) -> object:
+def _current(table: Table) -> ColumnElement[bool]:
     """Rows of loads that are still current (a superseded snapshot no longer counts)."""
     live = select(t.load.c.id).where(t.load.c.status == "loaded")
     return table.c.load_id.in_(live)

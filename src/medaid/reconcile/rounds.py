@@ -72,9 +72,10 @@ def run_round(year: int, *, url: str | None = None, actor: str = "cli", county_c
         prev = conn.execute(select(recon_round.c.id).where(recon_round.c.year == year)
                             .order_by(recon_round.c.id.desc()).limit(1)).scalar()
         started = now_text()
-        round_id = int(conn.execute(recon_round.insert().values(
-            year=year, started_at=started, actor=actor, previous_round_id=prev, summary="{}")
-        ).inserted_primary_key[0])
+        pk = conn.execute(recon_round.insert().values(
+            year=year, started_at=started, actor=actor, previous_round_id=prev, summary="{}")).inserted_primary_key
+        assert pk is not None
+        round_id = int(pk[0])
         transitions = _apply(conn, year, round_id, found, actor, started)
         by_problem = dict(Counter(found["problem"]))
         summary = RoundSummary(round_id, year, prev, by_problem, transitions)

@@ -43,7 +43,7 @@ person_link = Table(
     Column("load_id", Integer, nullable=False),
     Column("source_row", Integer, nullable=False),
     Column("person_key", String(40), nullable=False, index=True),
-    Column("id_token", TOKEN),                          # the row's own token (None for invalid IDs)
+    Column("id_token", TOKEN, index=True),              # the row's own token (None for invalid IDs)
     Column("method", String(16), nullable=False),       # id_exact | splink | review | own
     Column("match_probability", Float),
     Column("run_id", Integer, nullable=False),

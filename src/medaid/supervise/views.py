@@ -63,14 +63,15 @@ def overdue(conn: Connection, *, today: dt.date, year: int | None = None) -> lis
 
 def shortfall(conn: Connection, *, today: dt.date, year: int | None = None) -> list[Row]:
     """少救漏救: eligible but unpaid past the due date, paid less than the plan, or a program denied."""
-    paid = defaultdict(int)
-    for r in conn.execute(select(payout_line.c.case_id, func.sum(payout_line.c.amount_fen))
-                          .where(payout_line.c.state == "paid").group_by(payout_line.c.case_id)):
-        paid[r[0]] = int(r[1])
-    planned = defaultdict(int)
-    for r in conn.execute(select(case_line.c.case_id, func.sum(case_line.c.planned_fen)).group_by(case_line.c.case_id)):
-        planned[r[0]] = int(r[1])
-    denied = defaultdict(list)
+    paid: dict[int, int] = defaultdict(int)
+    for case_id, fen in conn.execute(select(payout_line.c.case_id, func.sum(payout_line.c.amount_fen))
+                                     .where(payout_line.c.state == "paid").group_by(payout_line.c.case_id)):
+        paid[case_id] = int(fen)
+    planned: dict[int, int] = defaultdict(int)
+    for case_id, fen in conn.execute(select(case_line.c.case_id, func.sum(case_line.c.planned_fen))
+                                     .group_by(case_line.c.case_id)):
+        planned[case_id] = int(fen)
+    denied: dict[int, list[str]] = defaultdict(list)
     for r in conn.execute(select(case_share.c.case_id, case_share.c.department, case_share.c.reason)
                           .where(case_share.c.status == "denied")):
         denied[r.case_id].append(f"{r.department}: {r.reason}")
@@ -123,12 +124,12 @@ def duplicates(conn: Connection, *, year: int | None = None) -> list[Row]:
     """Duplicate payments for the same cost: a claim paid beyond its in-scope amount across programs,
     or two claim records of the same stay (person, hospital, dates, amount) both paid."""
     out: list[Row] = []
-    live = defaultdict(int)
-    lines_per = Counter()
-    for r in conn.execute(select(payout_line.c.case_id, payout_line.c.program, payout_line.c.amount_fen)
-                          .where(payout_line.c.state.in_(["issued", "paid"]))):
-        live[r.case_id] += r.amount_fen
-        lines_per[(r.case_id, r.program)] += 1
+    live: dict[int, int] = defaultdict(int)
+    lines_per: Counter[tuple[int, str]] = Counter()
+    for line in conn.execute(select(payout_line.c.case_id, payout_line.c.program, payout_line.c.amount_fen)
+                             .where(payout_line.c.state.in_(["issued", "paid"]))):
+        live[line.case_id] += line.amount_fen
+        lines_per[(line.case_id, line.program)] += 1
     for (case_id, program), n in lines_per.items():
         if n > 1:
             out.append({"kind": "same_program_twice", "case_id": case_id, "detail": f"{program} paid {n} times"})
@@ -141,12 +142,12 @@ def duplicates(conn: Connection, *, year: int | None = None) -> list[Row]:
             out.append({"kind": "over_in_scope", "case_id": case_id,
                         "detail": f"claim {c.claim_id}: insurance {to_yuan(counter)} + assistance "
                                   f"{to_yuan(live[case_id])} > in-scope {to_yuan(c.in_scope_fen)}"})
-    stays = defaultdict(list)
+    stays: dict[tuple[Any, ...], list[tuple[str, int]]] = defaultdict(list)
     q = (select(claim.c.claim_id, claim.c.id_token, claim.c.hospital_code, claim.c.admit_date,
                 claim.c.discharge_date, claim.c.total_fen, aid_case.c.id)
          .join(aid_case, aid_case.c.claim_id == claim.c.claim_id).where(aid_case.c.id.in_(list(live) or [-1])))
-    for r in conn.execute(q):
-        stays[(r.id_token, r.hospital_code, r.admit_date, r.discharge_date, r.total_fen)].append((r.claim_id, r.id))
+    for s in conn.execute(q):
+        stays[(s.id_token, s.hospital_code, s.admit_date, s.discharge_date, s.total_fen)].append((s.claim_id, s.id))
     for group in stays.values():
         if len(group) > 1:
             out.append({"kind": "same_stay_paid_twice", "case_id": group[0][1],
@@ -158,7 +159,7 @@ def fund_balance(conn: Connection, *, year: int) -> list[Row]:
     """基金结余: per program fund — budget, issued (committed), confirmed paid, balance, use rate."""
     paid = dict(conn.execute(select(payout_line.c.program, func.sum(payout_line.c.amount_fen))
                              .where(payout_line.c.state == "paid", payout_line.c.year == year)
-                             .group_by(payout_line.c.program)).tuples().all())
+                             .group_by(payout_line.c.program)).all())
     out = []
     for f in conn.execute(select(fund).where(fund.c.year == year).order_by(fund.c.program)):
         balance = None if f.budget_fen is None else f.budget_fen - f.issued_fen
@@ -190,12 +191,12 @@ def funnel(conn: Connection, *, year: int) -> list[Row]:
 
 def case_counts(conn: Connection, *, year: int) -> dict[str, int]:
     return dict(conn.execute(select(aid_case.c.status, func.count()).where(aid_case.c.year == year)
-                             .group_by(aid_case.c.status)).tuples().all())
+                             .group_by(aid_case.c.status)).all())
 
 
 def payout_states(conn: Connection, *, year: int) -> dict[str, int]:
     return dict(conn.execute(select(payout_line.c.state, func.count()).where(payout_line.c.year == year)
-                             .group_by(payout_line.c.state)).tuples().all())
+                             .group_by(payout_line.c.state)).all())
 
 
 __all__ = ["SEED_003_FUNNEL", "case_counts", "duplicates", "favouritism", "fund_balance", "funnel",

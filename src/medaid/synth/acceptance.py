@@ -3,7 +3,8 @@
 The synthetic county's expected reconciliation problems are computed from *accepted* rows only,
 because that is all a correct reconciliation can see. Rules: required fields present, enums and
 dates (YYYY-MM-DD, real calendar dates) and amounts (yuan, ≤ 2 decimals, not negative) well formed,
-valid GB 11643 IDs, in_scope ≤ total, and for repeated keys the first row wins.
+valid GB 11643 IDs, in_scope ≤ total, and for repeated keys the first row wins. persons.csv keeps
+every row: a repeated ID there is a duplicate for linkage to resolve, not a reject.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ AMOUNTS: dict[str, tuple[str, ...]] = {
     "income": ("yuan",), "assets": ("value_yuan",),
 }
 KEYS: dict[str, tuple[str, ...]] = {
-    "persons": ("id_number",), "deaths": ("id_number",), "roster": ("id_number", "category", "valid_from"),
+    "deaths": ("id_number",), "roster": ("id_number", "category", "valid_from"),
     "enrolment": ("id_number", "year"), "claims": ("claim_id",),
 }
 _AMOUNT_RE = r"^\d+(\.\d{1,2})?$"
@@ -81,11 +82,11 @@ def accepted(kind: str, df: pd.DataFrame) -> np.ndarray:
 
 
 def date_ok(col: pd.Series) -> np.ndarray:
-    """'' or a real date written YYYY-MM-DD."""
+    """'' or a real date written YYYY-MM-DD (within pandas' range 1677-2262, ample for the contract)."""
     blank = (col == "").to_numpy()
     shaped = col.str.match(r"^\d{4}-\d{2}-\d{2}$").to_numpy()
     parsed = pd.to_datetime(col.where(shaped, None), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
-    return blank | (shaped & parsed)
+    return np.asarray(blank | (shaped & parsed), dtype=bool)
 
 
 def as_date(col: pd.Series) -> pd.Series:

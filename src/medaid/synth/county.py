@@ -24,7 +24,12 @@ from medaid.synth.population import build_people
 from medaid.synth.programs import assign_categories, enrol
 from medaid.synth.tables import COLUMNS, KINDS, build_tables
 from medaid.synth.truth import (
-    duplicates_frame, expected_problems, faults_frame, households_truth, person_oop_fen, persons_truth,
+    duplicates_frame,
+    expected_problems,
+    faults_frame,
+    households_truth,
+    person_oop_fen,
+    persons_truth,
 )
 from medaid.synth.writer import write_csv, write_xlsx
 
@@ -81,7 +86,9 @@ def generate_county(
         "disability": dep.disability_rows(county),
     }
     tick("claims")
-    claims = simulate_claims(rng(9), county, has_cert)
+    insured = np.zeros(county.n, dtype=bool)
+    insured[enrolment.person] = True
+    claims = simulate_claims(rng(9), county, has_cert, insured)
     tick("tables")
     tables = build_tables(rng(10), county, roster, enrolment, claims, dept)
     tick("faults")

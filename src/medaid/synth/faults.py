@@ -50,7 +50,7 @@ DATE_FIELDS: dict[str, tuple[str, ...]] = {
     "chronic_certs": ("valid_from",), "employment": ("since",),
 }
 BAD_CODES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "persons": ("sex", ("男", "女", "1", "2")),
+    "persons": ("sex", ("1", "2", "U", "未知")),  # 男/女 are tolerated by the loader: not a fault
     "roster": ("category", ("低保", "特困人员", "dibao2", "poor")),
     "enrolment": ("scheme", ("城乡居民", "职工", "rural")),
     "income": ("kind", ("工资", "salary", "养老金")),
@@ -112,7 +112,7 @@ class Injector:
             ok &= mask
         cand = df.index.to_numpy()[ok]
         if len(cand) == 0:
-            return cand
+            return np.asarray(cand)
         chosen = np.sort(self.rng.choice(cand, size=min(k, len(cand)), replace=False))
         used.update(int(x) for x in df.loc[chosen, "_rid"])
         return chosen
@@ -126,7 +126,7 @@ class Injector:
 
     def _persons_mask(self, kind: str, flags: np.ndarray) -> np.ndarray:
         p = self.tables[kind]["_p"].to_numpy()
-        return flags[np.maximum(p, 0)] & (p >= 0)
+        return np.asarray(flags[np.maximum(p, 0)] & (p >= 0), dtype=bool)
 
     # -- fault kinds --------------------------------------------------------------------------
     def _bad_check_digit(self, kind: str, k: int) -> None:

@@ -32,7 +32,7 @@ def check_chars(first17: list[str]) -> np.ndarray:
     if not first17:
         return np.array([], dtype=object)
     digits = np.frombuffer("".join(first17).encode("ascii"), dtype=np.uint8).reshape(-1, 17) - 48
-    return _CHECK[(digits.astype(np.int64) @ _WEIGHTS) % 11]
+    return np.asarray(_CHECK[(digits.astype(np.int64) @ _WEIGHTS) % 11])
 
 
 def wrong_check_char(id_number: str) -> str:

@@ -158,7 +158,7 @@ def _unique_ids(rng: np.random.Generator, regions: np.ndarray, birth: np.ndarray
     seqs = rng.integers(0, 500, size=len(regions))
     ids = make_ids(regions, birth, seqs, sex)
     for _ in range(50):
-        _, first, counts = np.unique(ids.astype(str), return_index=True, return_counts=True)
+        _, first = np.unique(ids.astype(str), return_index=True)
         keep = np.zeros(len(ids), dtype=bool)
         keep[first] = True
         dup = np.flatnonzero(~keep)
@@ -186,7 +186,7 @@ def _village_names(rng: np.random.Generator) -> np.ndarray:
             if k in seen:
                 names[t, v] = "东西前后南北"[seen[k] % 6] + k
             seen[k] = seen.get(k, 0) + 1
-    return names
+    return np.asarray(names)
 
 
 def _contacts(
@@ -265,7 +265,7 @@ def _household_income(
     log_med += -0.30 * np.minimum(disabled, 2) - 0.35 * np.minimum(sick, 1) + 0.20 * np.minimum(emp, 2) + 0.25 * hh_urban
     log_med += -0.30 * (earners == 0)
     yuan = np.exp(log_med + rng.normal(0, 0.42, n_hh))
-    return np.round(yuan * 100).astype(np.int64)
+    return np.asarray(np.round(yuan * 100), dtype=np.int64)
 
 
 def _deaths(rng: np.random.Generator, age: np.ndarray, major: np.ndarray, year: int) -> np.ndarray:

@@ -86,7 +86,7 @@ def _households_until(
     free = order[~taken[order]]
     free = free[rng.random(len(free)) >= skip]
     cum = np.cumsum(sizes[free])
-    return free[: int(np.searchsorted(cum, target)) + 1]
+    return np.asarray(free[: int(np.searchsorted(cum, target)) + 1])
 
 
 def _validity(

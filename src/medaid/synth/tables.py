@@ -54,14 +54,14 @@ def yuan(fen: np.ndarray) -> np.ndarray:
     part = pc.utf8_lpad(pc.cast(pc.remainder(a, 100), pa.string()), 2, "0")
     text = pc.binary_join_element_wise(whole, part, ".").to_numpy(zero_copy_only=False).astype(object)
     text[fen < 0] = ""
-    return text
+    return np.asarray(text)
 
 
 def ints(values: np.ndarray, blank: int | None = None) -> np.ndarray:
     text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string()).to_numpy(zero_copy_only=False).astype(object)
     if blank is not None:
         text[np.asarray(values) == blank] = ""
-    return text
+    return np.asarray(text)
 
 
 def _frame(kind: str, person: np.ndarray, cols: dict[str, np.ndarray]) -> pd.DataFrame:

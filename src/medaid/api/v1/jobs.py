@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from medaid.api.deps import Principal, authorize, engine_of
 from medaid.api.roles import Permission
 from medaid.api.v1.schemas import Job, Problem
-from medaid.jobs import JobView, get_job, list_jobs
+from medaid.jobs import JobView
 
 router = APIRouter(tags=["jobs"], responses={401: {"model": Problem}, 403: {"model": Problem}})
 
@@ -20,10 +20,10 @@ def _job(view: JobView) -> Job:
 @router.get("/jobs", response_model=list[Job])
 def jobs(request: Request, principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> list[Job]:
     with engine_of(request).connect() as conn:
-        return [_job(v) for v in list_jobs(conn)]
+        return [_job(v) for v in request.app.state.jobs.list(conn)]
 
 
 @router.get("/jobs/{job_id}", response_model=Job, responses={404: {"model": Problem}})
 def job(request: Request, job_id: int, principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> Job:
     with engine_of(request).connect() as conn:
-        return _job(get_job(conn, job_id))
+        return _job(request.app.state.jobs.get(conn, job_id))

@@ -7,7 +7,6 @@ from fastapi.responses import Response
 
 from medaid.api.deps import Principal, authorize, engine_of
 from medaid.api.roles import Permission
-from medaid.jobs import get_job, list_jobs
 from medaid.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -16,14 +15,14 @@ router = APIRouter(include_in_schema=False)
 @router.get("/jobs")
 def jobs_page(request: Request, principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> Response:
     with engine_of(request).connect() as conn:
-        return render(request, "jobs.html", {"jobs": list_jobs(conn)})
+        return render(request, "jobs.html", {"jobs": request.app.state.jobs.list(conn)})
 
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: int,
              principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> Response:
     with engine_of(request).connect() as conn:
-        return render(request, "job.html", {"job": get_job(conn, job_id)})
+        return render(request, "job.html", {"job": request.app.state.jobs.get(conn, job_id)})
 
 
 @router.get("/jobs/{job_id}/status")
@@ -31,4 +30,4 @@ def job_status(request: Request, job_id: int,
                principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> Response:
     """The htmx fragment; once the job is finished it stops asking to be polled."""
     with engine_of(request).connect() as conn:
-        return render(request, "partials/job_status.html", {"job": get_job(conn, job_id)})
+        return render(request, "partials/job_status.html", {"job": request.app.state.jobs.get(conn, job_id)})

@@ -1,7 +1,7 @@
 """Contract-v1 data tables, loads and rejects (owner: ingest)
 
 Revision ID: 0001
-Revises: 
+Revises:
 
 Written out column by column (not ``metadata.create_all``) so that later edits of
 ``medaid.store.tables`` never change what this revision does. Runs unchanged on SQLite and

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("table_name", "load_id", "source_row", name="uq_person_link_row"),
     )
     op.create_index("ix_person_link_person_key", "person_link", ["person_key"])
+    op.create_index("ix_person_link_id_token", "person_link", ["id_token"])
     op.create_table(
         "link_review",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
