@@ -113,7 +113,7 @@ def main() -> None:
     for backend in results.values():
         backend["ratio_to_duckdb_read"] = round(backend["seconds"] / max(baseline["seconds"], 1e-9), 1)
     result = {
-        "benchmark": "load", "people": args.people if generated is not None else None,
+        "benchmark": "load", "people": args.people,
         "county": str(args.county) if args.county else "generated", "python": platform.python_version(),
         "input_mb": round(size_mb, 1), "targets": {"sqlite_seconds": 120, "peak_rss_mb": 2048},
         "baseline": baseline, **results,

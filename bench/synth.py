@@ -3,7 +3,8 @@
     .venv/bin/python bench/synth.py --people 500000
 
 Baseline: the obvious way — Faker zh_CN per person (name, ID, phone, address) and the stdlib
-``csv`` writer — on a sample, extrapolated to rows/s. Results print and go to bench/results/synth.json.
+``csv`` writer — on a sample, extrapolated to rows/s. Results print and go to bench/results/synth.json
+(other sizes: synth-<people>.json).
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "county"
         steps: dict[str, float] = {}
-        last = [time.perf_counter(), ""]
+        last_at, last_step = [time.perf_counter()], [""]
 
         def progress(step: str, done: int, total: int) -> None:
             now = time.perf_counter()
-            if last[1]:
-                steps[str(last[1])] = round(now - float(last[0]), 2)
-            last[0], last[1] = now, step
+            if last_step[0]:
+                steps[last_step[0]] = round(now - last_at[0], 2)
+            last_at[0], last_step[0] = now, step
 
         started = time.perf_counter()
         summary = generate_county(out, people=args.people, year=2026, seed=args.seed, progress=progress)
@@ -75,7 +76,8 @@ def main() -> None:
     print(json.dumps(result, ensure_ascii=False, indent=2))
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / "synth.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    name = "synth.json" if args.people == 500_000 else f"synth-{args.people}.json"  # keep the county-size result
+    (results / name).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _on_conflict_nothing(conn: Connection, table: Any) -> Any:
+def on_conflict_do_nothing(conn: Connection, table: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite (any unique constraint)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -100,7 +101,7 @@ def create_batch(batch_key: str, *, program: str, year: int, actor: str, url: st
                       "program": program, "id_token": r.id_token, "year": year, "amount_fen": r.amount_fen,
                       "attempt": r.attempt, "state": "queued", "updated_at": now_text()} for r in rows]
             if lines:
-                conn.execute(_on_conflict_nothing(conn, payout_line), lines)
+                conn.execute(on_conflict_do_nothing(conn, payout_line), lines)
             count, total = conn.execute(select(func.count(), func.coalesce(func.sum(payout_line.c.amount_fen), 0))
                                         .where(payout_line.c.batch_id == batch_id)).one()
             conn.execute(update(payout_batch).where(payout_batch.c.id == batch_id)
@@ -202,7 +203,7 @@ def issue_line(conn: Connection, line_id: int, *, actor: str, today: dt.date) ->
         raise _Hold("fund_exhausted")
     cap = conn.execute(select(case_line.c.cap_fen).where(and_(case_line.c.case_id == line.case_id,
                                                               case_line.c.program == line.program))).scalar()
-    conn.execute(_on_conflict_nothing(conn, person_ledger).values(
+    conn.execute(on_conflict_do_nothing(conn, person_ledger).values(
         id_token=line.id_token, year=line.year, program=line.program, issued_fen=0, cap_fen=cap))
     cond = and_(person_ledger.c.id_token == line.id_token, person_ledger.c.year == line.year,
                 person_ledger.c.program == line.program)

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, and_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from medaid.audit.log import append_event
 from medaid.cases.history import now_text, record
+from medaid.cases.payout import on_conflict_do_nothing
 from medaid.cases.plan import case_programs, plan_detail
 from medaid.cases.states import CaseStatus, ShareStatus
 from medaid.domain.money import to_fen, to_yuan
@@ -174,8 +176,17 @@ def open_cases(*, url: str | None = None, year: int, policy_path: Path | None = 
     digest = hashlib.sha256()
     for i in range(0, len(new_cases), CHUNK):
         chunk = new_cases[i:i + CHUNK]
-        with engine.begin() as conn:
-            _insert_chunk(conn, chunk, new_lines, actor)
+        try:
+            with engine.begin() as conn:
+                _insert_chunk(conn, chunk, new_lines, actor)
+        except IntegrityError:  # a concurrent run opened some of these first: keep theirs, add the rest
+            with engine.begin() as conn:
+                taken = set(conn.execute(select(aid_case.c.claim_id).where(
+                    aid_case.c.claim_id.in_([c["claim_id"] for c in chunk]))).scalars())
+                summary.already_open += len(taken)
+                chunk = [c for c in chunk if c["claim_id"] not in taken]
+                if chunk:
+                    _insert_chunk(conn, chunk, new_lines, actor)
         for row in chunk:
             digest.update(row["claim_id"].encode())
             summary.payable_fen += row["payable_fen"]
@@ -261,6 +272,6 @@ def _ensure_funds(engine: Any, programs: list[Any], year: int) -> None:
         have = {r.program for r in conn.execute(select(fund.c.program).where(fund.c.year == year))}
         rows = [{"program": p.id, "year": year, "department": p.department, "name": p.name, "budget_fen": None,
                  "issued_fen": 0} for p in programs if p.id not in have]
-        if rows:
-            conn.execute(fund.insert(), rows)
+        if rows:  # a concurrent run may insert the same rows: ignore those
+            conn.execute(on_conflict_do_nothing(conn, fund), rows)
 

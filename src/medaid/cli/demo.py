@@ -6,12 +6,12 @@ the synthetic files, an existing successful load, existing users).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 
@@ -41,8 +41,8 @@ def _bar() -> Iterator[Progress]:
         yield bar
 
 
-def _callback(bar: Progress):  # type: ignore[no-untyped-def]
-    tasks: dict[str, int] = {}
+def _callback(bar: Progress) -> Callable[[str, int, int], None]:
+    tasks: dict[str, TaskID] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in tasks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from medaid.api.credentials import issue_token, revoke_token
 from medaid.api.roles import TOKEN_SCOPES, Department, Role
@@ -21,7 +21,7 @@ user_app = typer.Typer(help="用户与令牌 / users and API tokens")
 app.add_typer(user_app, name="user")
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     return engine_for(get_settings().resolved_database_url())
 
 

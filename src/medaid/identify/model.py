@@ -169,7 +169,8 @@ class TrainResult:
                 "precision_at_recall_0.95": float(p[r >= 0.95].max(initial=0.0))}
 
 
-def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test_size: float = 0.3) -> TrainResult:
+def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test_size: float = 0.3,
+          rounds: int = 300, threads: int = 2) -> TrainResult:
     """Fit on a stratified split, calibrate on a slice of the training part, evaluate on held-out rows.
 
     The decision threshold is the calibrated probability that maximises F1 on the calibration slice.
@@ -180,8 +181,8 @@ def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test
     x = matrix(hh)
     params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
               "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "seed": seed,
-              "verbose": -1, "num_threads": 2, "deterministic": True}
-    booster = lgb.train(params, lgb.Dataset(x.iloc[fit], y[fit]), num_boost_round=300)
+              "verbose": -1, "num_threads": threads, "deterministic": True}
+    booster = lgb.train(params, lgb.Dataset(x.iloc[fit], y[fit]), num_boost_round=rounds)
     raw_cal = np.asarray(booster.predict(x.iloc[cal]), dtype=float)
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw_cal, y[cal])
     iso_x = [float(v) for v in iso.X_thresholds_]

@@ -21,10 +21,12 @@ ID_REJECT_KINDS = ("persons", "roster", "enrolment", "deaths", "claims")
 
 
 def current(table: Table) -> ColumnElement[bool]:
+    """Rows of loads that are still current (a superseded snapshot no longer counts)."""
     return table.c.load_id.in_(select(t.load.c.id).where(t.load.c.status == "loaded"))
 
 
-def _rows(conn: Connection, stmt: object) -> pd.DataFrame:
+def frame(conn: Connection, stmt: object) -> pd.DataFrame:
+    """The result of a Core select as a DataFrame (columns named as selected)."""
     res = conn.execute(stmt)  # type: ignore[call-overload]
     return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
 
@@ -32,7 +34,7 @@ def _rows(conn: Connection, stmt: object) -> pd.DataFrame:
 def read_records(conn: Connection) -> pd.DataFrame:
     """All linkage records of the store (columns ``features.RECORD_COLUMNS``)."""
     p, idt = t.person, t.identity
-    persons = _rows(conn, select(p.c.load_id, p.c.source_row, p.c.id_token, p.c.name, p.c.birth_date, p.c.sex,
+    persons = frame(conn, select(p.c.load_id, p.c.source_row, p.c.id_token, p.c.name, p.c.birth_date, p.c.sex,
                                  p.c.township_code, p.c.address, p.c.phone, idt.c.id_masked)
                     .join(idt, idt.c.id_token == p.c.id_token, isouter=True).where(current(p)))
     persons["unique_id"] = "person:" + persons["load_id"].astype(str) + ":" + persons["source_row"].astype(str)
@@ -45,11 +47,11 @@ def read_records(conn: Connection) -> pd.DataFrame:
         tab = t.metadata.tables[name]
         town = tab.c.township_code if "township_code" in tab.c else None
         cols = [tab.c.load_id, tab.c.source_row, tab.c.id_token, tab.c.name]
-        other = _rows(conn, select(*cols, *([town] if town is not None else []), idt.c.birth_date, idt.c.sex,
+        other = frame(conn, select(*cols, *([town] if town is not None else []), idt.c.birth_date, idt.c.sex,
                                    idt.c.id_masked)
                       .join(idt, idt.c.id_token == tab.c.id_token, isouter=True)
-                      .where(current(tab), tab.c.id_token.not_in(select(p.c.id_token))))
-        other = other[~other["id_token"].isin(known)].drop_duplicates("id_token")  # the SQL filter is a first cut
+                      .where(current(tab), tab.c.id_token.not_in(select(p.c.id_token).where(current(p)))))
+        other = other[~other["id_token"].isin(known)].drop_duplicates("id_token")
         known |= set(other["id_token"])
         other["unique_id"] = name + ":" + other["load_id"].astype(str) + ":" + other["source_row"].astype(str)
         other["source"] = name

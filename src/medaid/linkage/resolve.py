@@ -15,7 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, Connection, Float, MetaData, String, Table, delete, func, literal, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 
 from medaid.linkage.engine import LinkResult, link_records
 from medaid.linkage.model import LOWER, UPPER

@@ -89,8 +89,11 @@ def generate_county(
     insured = np.zeros(county.n, dtype=bool)
     insured[enrolment.person] = True
     claims = simulate_claims(rng(9), county, has_cert, insured)
+    # the latent claims are needed only for the need truth: use them, then let them go (memory)
+    households = households_truth(county, roster, person_oop_fen(county, claims))
     tick("tables")
     tables = build_tables(rng(10), county, roster, enrolment, claims, dept)
+    del claims, dept
     tick("faults")
     assisted = np.zeros(county.n, dtype=bool)
     start, end = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
@@ -104,6 +107,8 @@ def generate_county(
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, int] = {}
     for kind in KINDS:
+        # a folder re-used with the other format must not keep both persons.csv and persons.xlsx
+        (out / f"{kind}.{'xlsx' if fmt == 'csv' else 'csv'}").unlink(missing_ok=True)
         frame = tables[kind].loc[:, list(COLUMNS[kind])]
         if fmt == "csv":
             write_csv(frame, out / f"{kind}.csv")
@@ -114,9 +119,8 @@ def generate_county(
     tick("truth")
     truth_dir = out / "truth"
     truth_dir.mkdir(exist_ok=True)
-    oop = person_oop_fen(county, claims)
     truth_frames: dict[str, pd.DataFrame] = {
-        "households": households_truth(county, roster, oop),
+        "households": households,
         "persons": persons_truth(county, tables["persons"]),
         "faults": faults_frame(injector.faults, tables),
         "duplicates": duplicates_frame(injector.duplicates, tables),

@@ -53,6 +53,14 @@ def bad_persons_file(folder: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 defaults cost ~0.5 s per hash on a busy CI box; the tests check logic, not cost."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("medaid.api.users._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @dataclass
 class Server:
     base: str

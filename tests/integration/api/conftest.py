@@ -48,6 +48,14 @@ def seed_people(engine: sa.Engine) -> None:
                                                    field="id_number", reason="id_check_digit", raw="{}"))
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 defaults cost ~0.5 s per hash on a busy CI box; the tests check logic, not cost."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("medaid.api.users._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @dataclass
 class Env:
     client: TestClient

@@ -82,3 +82,21 @@ def test_reversed_claim_cancels_its_unpaid_case(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.select(aid_case.c.status)).scalar_one() == "cancelled"
         assert conn.execute(sa.select(sa.func.count()).select_from(claim)).scalar_one() == 2
+
+
+def test_two_runs_at_once_still_open_each_case_once(engine: sa.Engine) -> None:
+    import threading
+
+    c = County()
+    for i in range(30):
+        c.add_claim(f"K{i}", c.add_person(i, category="tekun"))
+    c.insert(engine)
+    results: list[OpenSummary] = []
+    threads = [threading.Thread(target=lambda: results.append(_open(engine))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and sum(r.opened for r in results) == 30
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(aid_case)).scalar_one() == 30

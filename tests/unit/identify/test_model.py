@@ -27,9 +27,14 @@ def _county(n: int = 1200, seed: int = 1) -> tuple:
     return hh, y
 
 
-def test_model_beats_rules_on_a_learnable_signal(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def trained() -> tuple:
     hh, y = _county()
-    r = train(hh, y, model_id="t1", seed=3)
+    return hh, train(hh, y, model_id="t1", seed=3, rounds=60, threads=1)
+
+
+def test_model_beats_rules_on_a_learnable_signal(trained: tuple) -> None:
+    hh, r = trained
     assert r.model_metrics.f1 > r.rules_metrics.f1
     assert r.model_metrics.auc is not None and r.model_metrics.auc > 0.85
     assert 0.0 < r.model.threshold <= 1.0
@@ -38,37 +43,35 @@ def test_model_beats_rules_on_a_learnable_signal(tmp_path: Path) -> None:
     assert 0.0 <= points["recall_at_precision_0.90"] <= 1.0
 
 
-def test_calibrated_probabilities_are_monotone_and_bounded() -> None:
-    hh, y = _county()
-    model = train(hh, y, model_id="t2").model
+def test_calibrated_probabilities_are_monotone_and_bounded(trained: tuple) -> None:
+    hh, r = trained
+    model = r.model
     p = model.probability(hh)
     assert ((p >= 0) & (p <= 1)).all()
     assert np.all(np.diff(model.iso_y) >= 0)
 
 
-def test_explanations_are_plain_chinese() -> None:
-    hh, y = _county()
-    model = train(hh, y, model_id="t3").model
+def test_explanations_are_plain_chinese(trained: tuple) -> None:
+    hh, r = trained
+    model = r.model
     poorest = hh.sort_values("income_per_head_fen").head(3)
     text = model.explain(poorest)
     assert all(t.startswith("模型依据：") for t in text)
     assert any("元" in t for t in text)
 
 
-def test_save_and_load_round_trip(tmp_path: Path) -> None:
-    hh, y = _county()
-    model = train(hh, y, model_id="t4").model
+def test_save_and_load_round_trip(trained: tuple, tmp_path: Path) -> None:
+    hh, r = trained
+    model = r.model
     model.save(tmp_path)
     again = load_model(tmp_path)
-    assert again is not None and again.model_id == "t4"
+    assert again is not None and again.model_id == "t1"
     np.testing.assert_allclose(again.probability(hh), model.probability(hh))
     assert load_model(tmp_path / "none") is None
 
 
-def test_model_with_other_features_is_refused(tmp_path: Path) -> None:
-    hh, y = _county(400)
-    model = train(hh, y, model_id="t5").model
-    meta = model.save(tmp_path)
+def test_model_with_other_features_is_refused(trained: tuple, tmp_path: Path) -> None:
+    meta = trained[1].model.save(tmp_path)
     meta.write_text(meta.read_text(encoding="utf-8").replace('"members"', '"people"'), encoding="utf-8")
     with pytest.raises(ConfigError, match="identify train"):
         load_model(tmp_path)

@@ -257,6 +257,12 @@ def test_xlsx_has_the_same_header_and_rows(tmp_path: Path) -> None:
     assert isinstance(first[0], str) and len(first[0]) == 18  # IDs stay text, never numbers
 
 
+def test_switching_format_in_the_same_folder_leaves_one_file_per_kind(tmp_path: Path) -> None:
+    generate_county(tmp_path, people=200, year=2026, seed=3, fmt="xlsx")
+    generate_county(tmp_path, people=200, year=2026, seed=3, fmt="csv")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(f"{k}.csv" for k in KINDS)
+
+
 def test_xlsx_refuses_files_beyond_the_sheet_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from medaid.synth import writer
 

@@ -53,13 +53,13 @@ def login(request: Request, username: str = Form(max_length=64), password: str =
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
         return _login_page(request, next_=_safe_next(next), username=username, status=403,
                            error="表单已过期，请重新登录" if zh else "The form expired; please sign in again")
-    with engine_of(request).begin() as conn:
+    failure: LoginFailed | None = None
+    with engine_of(request).begin() as conn:  # commits on failure too: counters and audit events
         try:
             user = authenticate(conn, username, password, source=request.client.host if request.client else "")
         except LoginFailed as exc:
             failure = exc
         else:
-            failure = None
             secret, _session = open_session(conn, user)
     if failure is not None:
         return _login_page(request, next_=_safe_next(next), username=username, status=401,

@@ -1,0 +1,37 @@
+"""Validation pieces that need no database: the ID lookup and the SQL value rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from medaid.domain.idnumber import make, mask
+from medaid.ingest.validate import IdLookup, trimmed
+from medaid.privacy.tokens import id_token
+
+ID = make("370830", dt.date(1980, 2, 29), 17, "M")
+
+
+def test_lookup_tokens_agree_with_the_privacy_module() -> None:
+    lookup = IdLookup(today=dt.date(2026, 11, 24))
+    token, problem, shown, row = lookup.lookup(ID.lower().replace("0", "０"))
+    assert problem is None and token == id_token(ID) and shown == mask(ID)
+    assert row is not None and row[3:] == ("370830", dt.date(1980, 2, 29), "M")
+    assert lookup.lookup(ID.lower().replace("0", "０"))[0] == token  # cached
+
+
+def test_lookup_explains_invalid_numbers_and_masks_them() -> None:
+    bad = ID[:17] + ("1" if ID[17] != "1" else "2")
+    token, problem, shown, row = IdLookup().lookup(bad)
+    assert token is None and row is None
+    assert problem is not None and "校验位" in problem and "check digit" in problem
+    assert shown == mask(bad) and bad not in shown
+
+
+@pytest.mark.parametrize("text", [" a ", "\u3000a\t", "a", "\u00a0\u2003a b\n", "", "  "])
+def test_sql_trim_matches_python_strip(text: str) -> None:
+    got = duckdb.connect().execute(f"SELECT {trimmed('?')}", [text]).fetchone()
+    assert got is not None
+    assert got[0] == (text.strip() or None)
