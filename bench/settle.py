@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -188,14 +189,14 @@ def online_sample(con: duckdb.DuckDBPyConnection, target: int) -> tuple[dict[str
 
 
 def run_spark(con: duckdb.DuckDBPyConnection, cores: int) -> dict[str, Any]:
-    from medaid.policy.backends.spark import local_session, settle
+    from medaid.policy.backends.spark import spark_schema, local_session, settle
     from medaid.policy.batch import SCHEMA
 
     spark = local_session("medaid-bench", cores=cores)
     spark.sparkContext.setLogLevel("ERROR")
     table = con.sql(f"SELECT {', '.join(SCHEMA.names)} FROM claims_in").to_arrow_table()
     t0 = time.perf_counter()
-    df = spark.createDataFrame(table.to_pandas()).cache()
+    df = spark.createDataFrame(table.to_pandas(integer_object_nulls=True), spark_schema(table.schema)).cache()
     n = df.count()
     load_s = time.perf_counter() - t0
     policy = load_policy(POLICY)
@@ -232,7 +233,8 @@ def main() -> None:
     policy = load_policy(POLICY)
     result: dict[str, Any] = {"people": args.people, "claims": n_claims, "threads": args.threads,
                               "machine": platform.platform(), "python": platform.python_version(),
-                              "duckdb": duckdb.__version__, "load_seconds": round(load_s, 2)}
+                              "duckdb": duckdb.__version__, "load_seconds": round(load_s, 2),
+                              "cpu_count": os.cpu_count(), "loadavg_start": [round(x, 1) for x in os.getloadavg()]}
 
     med = timed(lambda: duck_backend.settle(con, policy, into="lines_medaid"), args.repeats)
     result["medaid_duckdb"] = {"seconds": [round(s, 3) for s in med], "median_s": round(statistics.median(med), 3),
@@ -260,6 +262,7 @@ def main() -> None:
     if args.spark:
         result["spark_local"] = run_spark(con, args.threads) | {"peak_rss_mb_python": round(peak_mb())}
         print("spark", result["spark_local"])
+    result["loadavg_end"] = [round(x, 1) for x in os.getloadavg()]
     result["targets"] = {"medaid_le_1.3x_baseline": result["ratio_medaid_to_baseline"] <= 1.3,
                          "county_year_lt_15s": result["medaid_duckdb"]["median_s"] < 15}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,16 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@dataclass(frozen=True)
+class Event:
+    """One entry to append with ``append_events``."""
+
+    actor: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any]
+
+
 def append_event(conn: Connection, *, actor: str, action: str, subject: str,
                  detail: Mapping[str, Any]) -> int:
     """Append one event inside the caller's transaction; returns its sequence number.
@@ -62,18 +72,33 @@ def append_event(conn: Connection, *, actor: str, action: str, subject: str,
     caller rolls back, the event disappears with the rest of its work — the log records what
     happened, not what was attempted (record failures in their own transaction).
     """
-    bumped = conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1))
-    if bumped.rowcount == 0:
-        conn.execute(audit_head.insert().values(id=1, seq=1, hash=GENESIS_HASH))
-    seq, prev = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
+    return append_events(conn, [Event(actor, action, subject, detail)])[0]
+
+
+def append_events(conn: Connection, events: Sequence[Event]) -> list[int]:
+    """Append many events in one go (one lock, one multi-row INSERT): for batch jobs that log per
+    case or per payout. Same chain, same guarantees as calling ``append_event`` in a loop."""
+    if not events:
+        return []
+    n = len(events)
+    bumped = conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq + n))
+    if bumped.rowcount == 0:  # migration 0002 seeds the head; this only covers a hand-made schema
+        conn.execute(audit_head.insert().values(id=1, seq=n, hash=GENESIS_HASH))
+    last, prev = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
     at = _now()
-    detail_text = canonical_json(_mask_ids(dict(detail)))
-    subject = str(_mask_ids(subject))
-    digest = event_hash(prev, seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail_text)
-    conn.execute(audit_event.insert().values(seq=seq, at=at, actor=actor, action=action, subject=subject,
-                                             detail=detail_text, prev_hash=prev, hash=digest))
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=digest))
-    return int(seq)
+    rows, seqs = [], []
+    for seq, e in enumerate(events, start=int(last) - n + 1):
+        detail_text = canonical_json(_mask_ids(dict(e.detail)))
+        subject = str(_mask_ids(e.subject))
+        digest = event_hash(prev, seq=seq, at=at, actor=e.actor, action=e.action, subject=subject,
+                            detail=detail_text)
+        rows.append({"seq": seq, "at": at, "actor": e.actor, "action": e.action, "subject": subject,
+                     "detail": detail_text, "prev_hash": prev, "hash": digest})
+        seqs.append(seq)
+        prev = digest
+    conn.execute(audit_event.insert(), rows)
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=prev))
+    return seqs
 
 
 def record_sensitive_read(conn: Connection, actor: str, subject: str, reason: str) -> int:

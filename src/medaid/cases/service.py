@@ -15,7 +15,8 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,28 +79,38 @@ class _PersonInfo:
     household_id: str | None
 
 
-def _claims_by_person(conn: Connection, year: int) -> tuple[dict[str, list[tuple[Claim, Any]]], set[str]]:
-    """Claims of the medical year (by settle date) grouped by person; also the reversed claim ids."""
+def _claims_by_person(conn: Connection, year: int) -> tuple[dict[str, list[Any]], set[str]]:
+    """Claim rows of the medical year (by settle date) grouped by person; also the reversed claim ids."""
     lo, hi = dt.date(year, 1, 1), dt.date(year, 12, 31)
     c = claim_t.c
     rows = conn.execute(select(
         c.claim_id, c.id_token, c.name, c.hospital_level, c.location, c.visit_type, c.discharge_date,
         c.settle_date, c.total_fen, c.in_scope_fen, c.basic_paid_fen, c.critical_paid_fen, c.reverses_claim_id,
     ).where(c.settle_date.between(lo, hi)))
-    out: dict[str, list[tuple[Claim, Any]]] = defaultdict(list)
+    out: dict[str, list[Any]] = defaultdict(list)
     reversed_ids: set[str] = set()
     for r in rows:
-        claim = Claim(
-            claim_id=r.claim_id, settle_date=r.settle_date, visit_type=r.visit_type, location=r.location,
-            hospital_level=r.hospital_level, in_scope=to_yuan(r.in_scope_fen), total=to_yuan(r.total_fen),
-            basic_paid=None if r.basic_paid_fen is None else to_yuan(r.basic_paid_fen),
-            critical_paid=None if r.critical_paid_fen is None else to_yuan(r.critical_paid_fen),
-            reverses_claim_id=r.reverses_claim_id,
-        )
         if r.reverses_claim_id:
             reversed_ids.add(r.reverses_claim_id)
-        out[r.id_token].append((claim, r))
+        out[r.id_token].append(r)
     return out, reversed_ids
+
+
+def to_claim(r: Any, categories: frozenset[str]) -> Claim:
+    """A stored claim row as the policy engine sees it (yuan ``Decimal``)."""
+    return Claim(
+        claim_id=r.claim_id, settle_date=r.settle_date, visit_type=r.visit_type, location=r.location,
+        hospital_level=r.hospital_level, in_scope=to_yuan(r.in_scope_fen), total=to_yuan(r.total_fen),
+        basic_paid=None if r.basic_paid_fen is None else to_yuan(r.basic_paid_fen),
+        critical_paid=None if r.critical_paid_fen is None else to_yuan(r.critical_paid_fen),
+        reverses_claim_id=r.reverses_claim_id, categories=categories,
+    )
+
+
+@lru_cache(maxsize=8192)
+def due_date(discharged: dt.date) -> dt.date:
+    """Pay-by date: 20 official working days after discharge (cached: the calendar lookup is slow)."""
+    return add_workdays(discharged, PAY_WITHIN_WORKDAYS)
 
 
 def _categories(conn: Connection, year: int) -> dict[str, list[tuple[str, dt.date, dt.date | None]]]:
@@ -139,6 +150,7 @@ def open_cases(*, url: str | None = None, year: int, policy_path: Path | None = 
     programs = case_programs(policy)
     program_ids = frozenset(layer.id for layer in programs)
     summary = OpenSummary(year=year, policy_id=policy.id)
+    needed = _admitting_tags(programs)
     engine = engine_for(url)
     with engine.connect() as conn:
         by_person, reversed_ids = _claims_by_person(conn, year)
@@ -152,10 +164,15 @@ def open_cases(*, url: str | None = None, year: int, policy_path: Path | None = 
     new_lines: dict[str, list[dict[str, Any]]] = {}
     done = 0
     for token, items in by_person.items():
-        claims = [replace(c, categories=categories_on(spans.get(token, ()), c.settle_date)) for c, _ in items]
-        plan = optimal_plan(claims, (), policy)
-        rows = {c.claim_id: r for c, r in items}
-        cats = {c.claim_id: c.categories for c in claims}
+        person_spans = spans.get(token, ())
+        cats = {r.claim_id: categories_on(person_spans, r.settle_date) for r in items}
+        done += len(items)
+        if progress and done % 5000 < len(items):
+            progress("plan", done, summary.claims_read)
+        if needed is not None and not any(c & needed for c in cats.values()):
+            continue  # no case program admits this person on any claim date: nothing to plan
+        plan = optimal_plan([to_claim(r, cats[r.claim_id]) for r in items], (), policy)
+        rows = {r.claim_id: r for r in items}
         for s in plan.settlements:
             lines = _lines(s.layers, policy, program_ids)
             if not lines:
@@ -167,9 +184,6 @@ def open_cases(*, url: str | None = None, year: int, policy_path: Path | None = 
             new_cases.append(_case_row(rows[s.claim_id], token, people.get(token), cats[s.claim_id],
                                        plan_detail(s, plan, policy), lines, year, policy.id, today))
             new_lines[s.claim_id] = lines
-        done += len(items)
-        if progress and done % 5000 < len(items):
-            progress("plan", done, summary.claims_read)
     if progress:
         progress("plan", summary.claims_read, summary.claims_read)
     _ensure_funds(engine, programs, year)
@@ -216,6 +230,20 @@ def open_cases(*, url: str | None = None, year: int, policy_path: Path | None = 
     return summary
 
 
+def _admitting_tags(programs: list[Any]) -> frozenset[str] | None:
+    """Tags that any case program admits, or None when some program is open to everyone.
+
+    A layer whose ``eligible`` list excludes the person pays 0 in every order, so people holding
+    none of these tags on any claim date can be skipped without changing a single plan.
+    """
+    tags: set[str] = set()
+    for layer in programs:
+        if layer.eligible == "all":
+            return None
+        tags.update(layer.eligible)
+    return frozenset(tags)
+
+
 def _lines(layers: Iterable[Any], policy: Policy, program_ids: frozenset[str]) -> list[dict[str, Any]]:
     out = []
     for r in layers:
@@ -236,7 +264,7 @@ def _case_row(r: Any, token: str, info: _PersonInfo | None, cats: frozenset[str]
         "policy_id": policy_id, "township_code": info.township_code if info else None,
         "village": info.village if info else None, "household_id": info.household_id if info else None,
         "categories": ",".join(sorted(cats)), "visit_type": r.visit_type, "settle_date": r.settle_date,
-        "discharge_date": r.discharge_date, "due_date": add_workdays(start, PAY_WITHIN_WORKDAYS),
+        "discharge_date": r.discharge_date, "due_date": due_date(start),
         "total_fen": r.total_fen, "in_scope_fen": r.in_scope_fen,
         "payable_fen": sum(x["amount_fen"] for x in lines), "status": CaseStatus.APPROVING,
         "plan": json.dumps(plan, ensure_ascii=False, separators=(",", ":")), "opened_at": now_text(),

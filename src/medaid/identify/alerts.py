@@ -68,8 +68,8 @@ def raise_warnings(year: int, *, url: str | None = None, as_of: date | None = No
     ):
         col = {"oop_share": "oop_share", "business_drop": "business_drop"}.get(rule)
         for hid in hh.index[mask.to_numpy()]:
-            value = hh.at[hid, col] if col else None
-            hits.append((hid, hh.at[hid, "head_token"], rule, fmt.format(min(value, 9.99)) if col else fmt))
+            text = fmt.format(min(float(hh.at[hid, col]), 9.99)) if col else fmt
+            hits.append((hid, hh.at[hid, "head_token"], rule, text))
 
     engine = engine_for(url)
     summary = WarningSummary(0, 0)
@@ -116,4 +116,4 @@ def list_warnings(conn: Connection, *, year: int, as_of: date, colour: str | Non
     order = {"red": 0, "yellow": 1, "blue": 2}
     rows = [dict(r) | {"overdue": r["state"] == "open" and r["due_on"] < as_of}
             for r in conn.execute(q).mappings()]
-    return sorted(rows, key=lambda r: (order.get(str(r["colour"]), 3), r["due_on"], r["id"]))  # type: ignore[arg-type]
+    return sorted(rows, key=lambda r: (order.get(str(r["colour"]), 3), str(r["due_on"]), int(str(r["id"]))))

@@ -146,7 +146,7 @@ def annual_income(income: pd.DataFrame, first_year: int, last_year: int) -> pd.D
 
 
 def person_features(inp: Inputs, th: Thresholds, dmap: DiseaseMap) -> pd.DataFrame:
-    """One row per living person: age, income, disability, employment, medical use, risk score."""
+    """One row per person (``alive`` marks the living): age, income, disability, employment, medical use, risk."""
     year, rs = inp.year, th.risk_score
     end = pd.Timestamp(year, 12, 31)
     p = inp.persons.set_index("id_token")

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from medaid.domain.workdays import add_workdays
 from medaid.identify.features import classify_codes
@@ -178,10 +178,7 @@ def _screening(a: Assessment, as_of: date) -> list[NewTask]:
     ]
 
 
-def _notices(conn: object, a: Assessment, year: int, as_of: date) -> list[NewTask]:
-    from sqlalchemy import Connection
-
-    assert isinstance(conn, Connection)
+def _notices(conn: Connection, a: Assessment, year: int, as_of: date) -> list[NewTask]:
     run_id = conn.execute(select(func.max(identify_run.c.id)).where(identify_run.c.year == year)).scalar()
     if run_id is None:
         return []

@@ -63,6 +63,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "rigid": ("刚性纳入", "flag"),
 }
 FEATURE_NAMES = list(FEATURES)
+PREDICT_THREADS = 1  # OpenMP threads fight badly on a shared county server; one thread is predictable
 
 
 def matrix(hh: pd.DataFrame) -> pd.DataFrame:
@@ -99,13 +100,16 @@ class NeedModel:
     model_id: str
 
     def probability(self, hh: pd.DataFrame) -> np.ndarray:
-        raw = self.booster.predict(matrix(hh))
-        return np.interp(np.asarray(raw, dtype=float), self.iso_x, self.iso_y)
+        raw = self.booster.predict(matrix(hh), num_threads=PREDICT_THREADS)
+        prob: np.ndarray = np.interp(np.asarray(raw, dtype=float), self.iso_x, self.iso_y)
+        return prob
 
     def explain(self, hh: pd.DataFrame, top: int = 3) -> list[str]:
         """Top contributions toward need per household, e.g. "人均收入 4,200 元（推高）"."""
         x = matrix(hh)
-        contrib = np.asarray(self.booster.predict(x, pred_contrib=True))[:, :-1]
+        if x.empty:
+            return []
+        contrib = np.asarray(self.booster.predict(x, pred_contrib=True, num_threads=PREDICT_THREADS))[:, :-1]
         order = np.argsort(-contrib, axis=1)[:, :top]
         values = x.to_numpy()
         out = []
@@ -170,7 +174,7 @@ class TrainResult:
 
 
 def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test_size: float = 0.3,
-          rounds: int = 300, threads: int = 2) -> TrainResult:
+          rounds: int = 300, threads: int = 1) -> TrainResult:
     """Fit on a stratified split, calibrate on a slice of the training part, evaluate on held-out rows.
 
     The decision threshold is the calibrated probability that maximises F1 on the calibration slice.
@@ -179,7 +183,8 @@ def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test
     tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=y)
     fit, cal = train_test_split(tr, test_size=0.25, random_state=seed, stratify=y[tr])
     x = matrix(hh)
-    params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
+    # max_depth bounds the cost of TreeSHAP explanations (O(trees·leaves·depth²) per household)
+    params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "max_depth": 6, "min_data_in_leaf": 20,
               "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "seed": seed,
               "verbose": -1, "num_threads": threads, "deterministic": True}
     booster = lgb.train(params, lgb.Dataset(x.iloc[fit], y[fit]), num_boost_round=rounds)

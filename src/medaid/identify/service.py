@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select
 
+from medaid.audit.log import append_event
 from medaid.errors import ContractError
 from medaid.identify.assess import assess
 from medaid.identify.features import Inputs, household_features, load_inputs, person_features
@@ -30,6 +31,7 @@ from medaid.store.tables import identity
 Progress = Callable[[str, int, int], None]
 OUTPUT_COLUMNS = ["id_number", "household_id", "tier", "score", "reasons"]
 XLSX_HEADERS = ["身份证号（脱敏）", "户编号", "风险等级", "需求评分", "识别理由"]
+TIER_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def model_dir() -> Path:
@@ -90,7 +92,10 @@ def score_households(hh: pd.DataFrame, model: NeedModel | None) -> pd.DataFrame:
         out["model_probability"] = prob
         out["in_need"] = (prob >= model.threshold) | out["rigid"]
         out["score"] = prob.round(3)
-        out["model_reasons"] = model.explain(out)
+        # explanations (TreeSHAP) only where the model says "in need": that is who a clerk reads about
+        out["model_reasons"] = ""
+        need = out.index[out["in_need"].to_numpy()]
+        out.loc[need, "model_reasons"] = model.explain(out.loc[need])
     severe_or_rigid = out["tier"] == "high"
     out["tier"] = np.select(
         [out["in_need"] & severe_or_rigid, out["in_need"], out["tier"] != ""],
@@ -116,12 +121,12 @@ def identify_year(year: int, *, url: str | None = None, out: Path | None = None,
     engine = engine_for(url)
     with engine.begin() as conn:
         masked = _masked_ids(conn, list(flagged["head_token"]))
-        run_id = conn.execute(insert(identify_run).values(
+        run_id: int = conn.execute(insert(identify_run).values(
             year=year, thresholds_id=a.thresholds.id, model_id=model.model_id if model else None,
             oop_source=a.inputs.oop_source[:32], households=len(scored), flagged=len(flagged),
             not_on_roster=int((scored["in_need"] & ~scored["on_roster"]).sum()),
             started_at=started, finished_at=datetime.now(UTC), actor=actor,
-        )).inserted_primary_key[0]
+        )).inserted_primary_key[0]  # type: ignore[index]
         rows = [
             {"run_id": run_id, "household_id": str(r.household_id), "head_token": r.head_token,
              "township_code": str(r.township_code), "tier": r.tier, "score": float(r.score),
@@ -132,14 +137,17 @@ def identify_year(year: int, *, url: str | None = None, out: Path | None = None,
         ]
         for i in range(0, len(rows), 5000):
             conn.execute(insert(identify_result), rows[i:i + 5000])
+        append_event(conn, actor=actor, action="identify.run", subject=f"identify_run:{run_id}",
+                     detail={"year": year, "flagged": len(flagged), "model_id": model.model_id if model else None,
+                             "thresholds": a.thresholds.id, "oop_source": a.inputs.oop_source})
     if out is not None:
-        table = pd.DataFrame({
-            "id_number": [masked.get(t, "") for t in flagged["head_token"]],
-            "household_id": flagged["household_id"], "tier": flagged["tier"],
-            "score": flagged["score"].map(lambda v: f"{v:.3f}"), "reasons": flagged["reasons"],
-        }).sort_values(["tier", "score"], key=lambda s: s.map({"high": 0, "medium": 1, "low": 2})
-                       if s.name == "tier" else -s.astype(float))
-        write_table(table, out)
+        ordered = flagged.assign(rank=flagged["tier"].map(TIER_ORDER)).sort_values(
+            ["rank", "score", "household_id"], ascending=[True, False, True])
+        write_table(pd.DataFrame({
+            "id_number": [masked.get(t, "") for t in ordered["head_token"]],
+            "household_id": ordered["household_id"], "tier": ordered["tier"],
+            "score": ordered["score"].map(lambda v: f"{v:.3f}"), "reasons": ordered["reasons"],
+        }), out)
     in_need = scored["in_need"]
     return IdentifySummary(
         run_id=int(run_id), households=len(scored), flagged=len(flagged), in_need=int(in_need.sum()),
@@ -149,10 +157,8 @@ def identify_year(year: int, *, url: str | None = None, out: Path | None = None,
     )
 
 
-def _masked_ids(conn: object, tokens: list[str]) -> dict[str, str]:
-    from sqlalchemy import Connection
-
-    assert isinstance(conn, Connection)
+def _masked_ids(conn: Connection, tokens: list[str]) -> dict[str, str]:
+    """Masked ID numbers (GB 11643, middle digits hidden) of household heads; never the raw number."""
     if "identity" not in inspect(conn).get_table_names():
         return {}
     found: dict[str, str] = {}

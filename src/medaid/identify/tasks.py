@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from medaid.audit.log import append_event
 from medaid.errors import NotFound, StateError
 from medaid.store.identify_tables import mgmt_task
 
@@ -100,6 +101,8 @@ def advance(conn: Connection, task_id: int, state: str, *, actor: str, on: date,
     if due_on is not None:
         values["due_on"] = due_on
     conn.execute(update(mgmt_task).where(mgmt_task.c.id == task_id).values(**values))
+    append_event(conn, actor=actor, action="identify.task", subject=f"mgmt_task:{task_id}",
+                 detail={"kind": row["kind"], "from": row["state"], "to": state, "note": note, "on": on.isoformat()})
 
 
 def due_tasks(conn: Connection, *, as_of: date, kind: str | None = None, township: str | None = None,

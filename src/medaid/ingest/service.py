@@ -30,7 +30,7 @@ from medaid.store.tables import load
 
 Status = Literal["loaded", "failed", "duplicate", "superseded"]
 ProgressFn = Callable[[str, int, int], None]
-DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this; keeps a county load well under 2 GiB
+DUCKDB_MEMORY = "768MB"  # DuckDB spills to disk beyond this; keeps a county load well under 2 GiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +168,7 @@ def _load_new(engine: Engine, spec: KindSpec, path: Path, sha: str, started: dt.
                     scope=_scope_text(spec, scope), rows_read=counts[0], rows_accepted=counts[1],
                     rows_rejected=counts[2], message=message, finished_at=_now()))
                 _audit(conn, load_id, spec.kind, path.name, sha, "loaded", counts, actor, message)
-            lookup.stored.update(r[0] for r in con.execute("SELECT id_token FROM identities").fetchall())
+            lookup.mark_stored(r[0] for r in con.execute("SELECT id_token FROM identities").fetchall())
             if progress:
                 progress(spec.kind, accepted, accepted)
             return FileReport(spec.kind, path.name, "loaded", *counts, message=message, load_id=load_id)

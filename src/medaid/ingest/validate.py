@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -127,40 +128,49 @@ def check_columns(spec: KindSpec, columns: list[str], file_name: str) -> None:
         )
 
 
+_IdentityRow = tuple[str, str, str, str, dt.date, str]  # token, cipher, masked, region, birth date, sex
+
+
 class IdLookup:
     """Per-run cache of ID checks, tokens and ciphertexts, shared by all files of one ``load_path``.
 
     Most IDs appear in several files (persons, enrolment, claims, …); checking, tokenising and
     encrypting each once per run instead of once per file is most of the ingest CPU saved.
-    ``stored`` holds tokens known to be committed to ``identity`` already.
+    ``pending`` holds vault rows not yet committed; ``mark_stored`` drops them after a commit.
     """
 
     def __init__(self, today: dt.date | None = None) -> None:
         self.today = today or dt.date.today()
         self.encrypt = encryptor()
         self._mac = hmac.new(load_keys().hmac_key, digestmod=hashlib.sha256)  # = tokens.id_token, inlined
-        # raw → (token, problem text, masked, identity row or None)
-        self.seen: dict[str, tuple[str | None, str | None, str, tuple[str, str, str, str, dt.date, str] | None]] = {}
-        self.stored: set[str] = set()
+        self.seen: dict[str, tuple[str | None, str | None, str]] = {}  # raw → (token, problem, masked)
+        self.pending: dict[str, _IdentityRow] = {}
 
-    def lookup(self, raw: str) -> tuple[str | None, str | None, str, tuple[str, str, str, str, dt.date, str] | None]:
+    def lookup(self, raw: str) -> tuple[str | None, str | None, str]:
         hit = self.seen.get(raw)
         if hit is not None:
             return hit
         value = normalise(raw)
         problem = find_problem(value, today=self.today)
         if problem is not None:
-            hit = (None, problem_text(problem), mask(value), None)
+            hit = (None, problem_text(problem), mask(value))
         else:
             mac = self._mac.copy()
             mac.update(value.encode("ascii"))
             tok = mac.hexdigest()[:TOKEN_HEX_CHARS]
             masked = f"{value[:6]}********{value[-4:]}"
-            born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-            row = (tok, self.encrypt(value, tok), masked, value[:6], born, "M" if int(value[16]) % 2 else "F")
-            hit = (tok, None, masked, row)
+            if tok not in self.pending:
+                born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+                self.pending[tok] = (tok, self.encrypt(value, tok), masked, value[:6], born,
+                                     "M" if int(value[16]) % 2 else "F")
+            hit = (tok, None, masked)
         self.seen[raw] = hit
         return hit
+
+    def mark_stored(self, tokens: Iterable[str]) -> None:
+        """After a commit: these identities are in the vault, so their ciphertexts can be dropped."""
+        for tok in tokens:
+            self.pending.pop(tok, None)
 
 
 def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
@@ -169,12 +179,13 @@ def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
     raws, tokens, problems, masked = [], [], [], []
     vt, vc, vm, vr, vb, vs = [], [], [], [], [], []
     for raw in distinct:
-        tok, problem, shown, row = lookup.lookup(raw)
+        tok, problem, shown = lookup.lookup(raw)
         raws.append(raw)
         tokens.append(tok)
         problems.append(problem)
         masked.append(shown)
-        if row is not None and row[0] not in lookup.stored:
+        row = lookup.pending.get(tok) if tok is not None else None
+        if row is not None:
             vt.append(row[0])
             vc.append(row[1])
             vm.append(row[2])

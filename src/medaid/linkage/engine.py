@@ -75,7 +75,6 @@ def predict(entities: pd.DataFrame, *, lower: float, spark: Any = None, seed: in
 
     if len(entities) < 2:
         return pd.DataFrame(columns=EDGE_COLUMNS[:3])
-    logging.getLogger("splink").setLevel(logging.WARNING)
     prior = min(0.5, 0.02 / max(len(entities), 1))
     if spark is not None:
         from splink import SparkAPI
@@ -86,7 +85,7 @@ def predict(entities: pd.DataFrame, *, lower: float, spark: Any = None, seed: in
         from splink import DuckDBAPI
 
         db_api, table = DuckDBAPI(), entities
-    linker = Linker(db_api.register(table), settings("dedupe_only", prior=prior))
+    linker = Linker(db_api.register(table), settings("dedupe_only", prior=prior), log_level=logging.WARNING)
     if len(entities) >= MIN_RECORDS_TO_TRAIN:  # smaller sets keep the model's prior u values
         linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
     out = linker.inference.predict(threshold_match_probability=lower).as_pandas_dataframe()  # type: ignore[no-untyped-call]

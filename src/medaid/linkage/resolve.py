@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -66,11 +67,14 @@ def resolve(url: str | None = None, *, upper: float = UPPER, lower: float = LOWE
     tick = progress or (lambda _s, _d, _t: None)
     engine = engine_for(url)
     tick("读取 reading", 0, 3)
+    clock = [time.perf_counter()]
     with engine.connect() as conn:
         records = read_records(conn)
         decisions = _decisions(conn)
+    clock.append(time.perf_counter())
     tick("匹配 matching", 1, 3)
     result = link_records(records, upper=upper, lower=lower, decisions=decisions, spark=spark)
+    clock.append(time.perf_counter())
     tick("保存 storing", 2, 3)
     with engine.begin() as conn:
         pk = conn.execute(link_run.insert().values(
@@ -79,7 +83,9 @@ def resolve(url: str | None = None, *, upper: float = UPPER, lower: float = LOWE
         run_id = int(pk[0])
         links = _write_links(conn, run_id, records, result)
         _write_reviews(conn, run_id, result)
-        stats = {**result.stats, "links": links}
+        clock.append(time.perf_counter())
+        stats = {**result.stats, "links": links, "read_s": round(clock[1] - clock[0], 1),
+                 "match_s": round(clock[2] - clock[1], 1), "store_s": round(clock[3] - clock[2], 1)}
         conn.execute(update(link_run).where(link_run.c.id == run_id).values(
             finished_at=_now(), summary=json.dumps(stats, sort_keys=True)))
         append_event(conn, actor=actor, action="linkage.run", subject=f"link_run:{run_id}", detail=stats)

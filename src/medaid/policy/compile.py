@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from medaid.policy.dialects import Dialect
 from medaid.policy.online import RULE_REVERSAL, RULE_REVERSED
@@ -55,8 +56,8 @@ class CompiledPolicy:
     lines_sql: str
 
 
-VISIT_CODES = {v: i for i, v in enumerate(VISIT_TYPES)}
-LOCATION_CODES = {v: i for i, v in enumerate(LOCATIONS)}
+VISIT_CODES: dict[str, int] = {v: i for i, v in enumerate(VISIT_TYPES)}
+LOCATION_CODES: dict[str, int] = {v: i for i, v in enumerate(LOCATIONS)}
 TAG_BITS = {t: 1 << i for i, t in enumerate(sorted(TAGS))}
 """Inside the CTE chain visit type, location and categories are small integers (a tag bitmask), so
 the rows that every window pass sorts stay narrow; strings come back only in the final select."""
@@ -75,10 +76,8 @@ def _any_tag(tags: Sequence[str] | frozenset[str]) -> str:
     return f"(tags & {sum(TAG_BITS[t] for t in set(tags))}) <> 0"
 
 
-def _fen(amount: object) -> int:
-    from decimal import Decimal
-
-    assert isinstance(amount, Decimal)
+def _fen(amount: Decimal) -> int:
+    """Policy amounts are validated to whole fen, so this is exact."""
     return int(amount * 100)
 
 

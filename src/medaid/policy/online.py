@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from medaid.domain.money import round_fen
+from medaid.errors import PolicyError
 from medaid.policy.params import RBand, Variant, applies, schedule_for, term_for, variants
 from medaid.policy.schema import Base, Layer, Policy
 
@@ -164,6 +165,13 @@ def quote(claim: Claim, ytd_state: YtdState, policy: Policy, *, order: Sequence[
 
     ``order`` permutes the layers (used by the optimal plan); default is the policy's own order.
     """
+    if not policy.covers(claim.settle_date):
+        raise PolicyError(
+            f"claim {claim.claim_id} settled {claim.settle_date} is outside policy {policy.id} "
+            f"({policy.valid_from}..{policy.valid_to or 'open'}); use the policy valid on that date",
+            f"结算单 {claim.claim_id} 的结算日期 {claim.settle_date} 不在政策 {policy.id} 有效期内，请使用当日有效的政策",
+            file=policy.id,
+        )
     layers = [policy.layer(i) for i in order] if order else policy.layers
     results: list[LayerResult] = []
     state = ytd_state

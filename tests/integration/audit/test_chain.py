@@ -139,3 +139,17 @@ def test_concurrent_appends_keep_one_chain(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         report = verify(conn)
     assert report.ok and report.events == 40
+
+
+def test_append_events_batches_into_the_same_chain(engine: sa.Engine) -> None:
+    from medaid.audit.log import Event, append_events
+
+    _append(engine, 2)
+    with engine.begin() as conn:
+        seqs = append_events(conn, [Event("batch", "case.open", f"case:{i}", {"i": i}) for i in range(5)])
+        assert append_events(conn, []) == []
+    assert seqs == [3, 4, 5, 6, 7]
+    assert _append(engine, 1) == [8]
+    with engine.connect() as conn:
+        report = verify(conn)
+    assert report.ok and report.events == 8

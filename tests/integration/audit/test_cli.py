@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from medaid.cli.app import app
+from medaid.cli.app import app, console
 from medaid.settings import get_settings
 from medaid.store.db import engine_for, migrate
 
@@ -19,6 +19,7 @@ def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("MEDAID_DATABASE_URL", db_url)
     monkeypatch.setattr("medaid.api.users._hasher",
                         __import__("argon2").PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(console, "width", 200)  # CliRunner is not a terminal; keep rows whole
     get_settings.cache_clear()
     migrate(db_url)
     return db_url

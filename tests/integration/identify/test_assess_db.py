@@ -27,6 +27,12 @@ def test_rules_find_the_known_households(make_county, tmp_path: Path) -> None:
     assert bool(hh.at["h05", "main_earner_unemployed"])
     # health risk score of the 70-year-old dibao member: 5 years over 65
     assert int(hh.at["h06", "risk_score"]) == 5
+    # rare disease (+10) and an inpatient stay with OOP 70,000 > 10,000 (+8)
+    assert int(hh.at["h04", "risk_score"]) == 18
+    # disability level 2 (+10) beats the level-3 member (+5); household score is the max
+    assert int(hh.at["h03", "risk_score"]) == 10 and int(hh.at["h03", "risk_score_sum"]) == 15
+    # h07: hypertension is chronic — in the map for screening, no risk points (DESIGN §6)
+    assert int(hh.at["h07", "risk_score"]) == 0 and bool(hh.at["h07", "has_chronic"])
 
 
 def test_identify_year_writes_masked_list_and_counts_unrostered(make_county, tmp_path: Path) -> None:

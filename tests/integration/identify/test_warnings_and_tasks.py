@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from medaid.audit.log import tail, verify
 from medaid.domain.workdays import add_workdays
 from medaid.errors import StateError
 from medaid.identify.alerts import list_warnings, raise_warnings
@@ -88,4 +89,8 @@ def test_state_machine_and_seed_002_funnel(db_url: str) -> None:
     assert (f["found"], f["reviewed"], f["certified"]) == (4046, 503, 407)
     with engine.connect() as conn:
         open_now = due_tasks(conn, as_of=date(2026, 4, 1), kind="screening")
+        report = verify(conn)
+        events = tail(conn, 1, action_prefix="identify.task")
     assert len(open_now) == 4046 - 503 and all(t["overdue"] for t in open_now)
+    assert report.ok and report.events == 503 * 2 + 503  # every transition is an audit event
+    assert events[0]["detail"]["to"] == "rejected"

@@ -194,6 +194,7 @@ def test_failure_mid_file_leaves_nothing_behind(db_url: str, tmp_path: Path, mon
     migrate(db_url)
     monkeypatch.setattr(write, "BATCH_ROWS", 2)
     monkeypatch.setattr(write, "COPY_CHUNK_BYTES", 64)
+    monkeypatch.setattr(write, "REBUILD_INDEXES_ABOVE", 1)  # SQLite drops indexes first: rollback restores
     rows = [row("persons", n) for n in range(6)] + [row("persons", 9, sex="X")]
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -206,6 +207,20 @@ def test_failure_mid_file_leaves_nothing_behind(db_url: str, tmp_path: Path, mon
         assert count(db_url, table_name) == 0
     with engine_for(db_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(audit_event)).scalar_one() == 0
+    assert {"ix_person_id_token", "ix_person_load_id"} <= person_indexes(db_url)
+
+
+def person_indexes(url: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {str(i["name"]) for i in inspect(engine_for(url)).get_indexes("person")}
+
+
+def test_bulk_index_rebuild_keeps_indexes(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write, "REBUILD_INDEXES_ABOVE", 1)
+    f = only(load_path(write_kind(tmp_path, "persons", 5), url=db_url).files)
+    assert f.rows_accepted == 5 and count(db_url, "person") == 5
+    assert {"ix_person_id_token", "ix_person_household_id", "ix_person_load_id"} <= person_indexes(db_url)
 
 
 def test_counts_always_add_up(db_url: str, tmp_path: Path) -> None:

@@ -16,16 +16,19 @@ ID = make("370830", dt.date(1980, 2, 29), 17, "M")
 
 def test_lookup_tokens_agree_with_the_privacy_module() -> None:
     lookup = IdLookup(today=dt.date(2026, 11, 24))
-    token, problem, shown, row = lookup.lookup(ID.lower().replace("0", "０"))
+    token, problem, shown = lookup.lookup(ID.lower().replace("0", "０"))
     assert problem is None and token == id_token(ID) and shown == mask(ID)
-    assert row is not None and row[3:] == ("370830", dt.date(1980, 2, 29), "M")
+    assert token is not None and lookup.pending[token][3:] == ("370830", dt.date(1980, 2, 29), "M")
     assert lookup.lookup(ID.lower().replace("0", "０"))[0] == token  # cached
+    lookup.mark_stored([token])
+    assert token not in lookup.pending
 
 
 def test_lookup_explains_invalid_numbers_and_masks_them() -> None:
     bad = ID[:17] + ("1" if ID[17] != "1" else "2")
-    token, problem, shown, row = IdLookup().lookup(bad)
-    assert token is None and row is None
+    lookup = IdLookup()
+    token, problem, shown = lookup.lookup(bad)
+    assert token is None and not lookup.pending
     assert problem is not None and "校验位" in problem and "check digit" in problem
     assert shown == mask(bad) and bad not in shown
 

@@ -79,3 +79,13 @@ def test_supplementary_pays_on_total_cost_not_only_in_scope() -> None:
     assert (s.paid("basic"), s.paid("critical"), s.paid("supplementary")) == (
         Decimal("31520.00"), Decimal("637.00"), Decimal("16058.70"))
     assert (Decimal("50000") - s.total_paid) / Decimal("50000") <= Decimal("0.10")
+
+
+def test_a_claim_outside_the_policy_dates_is_refused() -> None:
+    import pytest
+
+    from medaid.errors import PolicyError
+
+    claim = Claim("OLD", date(2025, 12, 31), "inpatient", "county", 2, Decimal("100"), Decimal("100"))
+    with pytest.raises(PolicyError, match="outside policy reference-2026"):
+        quote(claim, YtdState(), REF)

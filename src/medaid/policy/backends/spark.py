@@ -35,15 +35,14 @@ def settle_arrow(claims: pa.Table, policy: Policy, *, spark: Any = None,
                  order: Sequence[str] | None = None) -> pa.Table:
     """Arrow in, Arrow out, through a (local) Spark session."""
     spark = spark or local_session()
-    df = spark.createDataFrame(claims.to_pandas())
-    if claims.num_rows == 0:
-        df = spark.createDataFrame([], _spark_schema(claims.schema))
+    schema = spark_schema(claims.schema)
+    # integer_object_nulls keeps nullable fen columns integral (NaN would turn them into doubles)
+    df = spark.createDataFrame(claims.to_pandas(integer_object_nulls=True) if claims.num_rows else [], schema)
     result = settle(spark, policy, df, order=order).toPandas()
-    out = pa.Table.from_pandas(result, preserve_index=False)
-    return out
+    return pa.Table.from_pandas(result, preserve_index=False)
 
 
-def _spark_schema(schema: pa.Schema) -> Any:
+def spark_schema(schema: pa.Schema) -> Any:
     from pyspark.sql import types as T
 
     mapping = {pa.string(): T.StringType(), pa.date32(): T.DateType(), pa.int32(): T.IntegerType(),
