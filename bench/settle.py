@@ -189,7 +189,7 @@ def online_sample(con: duckdb.DuckDBPyConnection, target: int) -> tuple[dict[str
 
 
 def run_spark(con: duckdb.DuckDBPyConnection, cores: int) -> dict[str, Any]:
-    from medaid.policy.backends.spark import spark_schema, local_session, settle
+    from medaid.policy.backends.spark import local_session, settle, spark_schema
     from medaid.policy.batch import SCHEMA
 
     spark = local_session("medaid-bench", cores=cores)

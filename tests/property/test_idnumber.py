@@ -60,3 +60,12 @@ def test_mask_never_shows_a_whole_invalid_number(raw: str) -> None:
         assert shown[2:-2] == "*" * (len(value) - 4)
     else:
         assert set(shown) <= {"*"}
+
+
+@given(st.text("0123456789", min_size=17, max_size=17))
+def test_check_char_is_the_iso_7064_weighted_sum(first17: str) -> None:
+    from medaid.domain.idnumber import check_char
+
+    weights = [pow(2, 17 - i, 11) for i in range(17)]  # the standard's definition: 2^(n-1) mod 11
+    total = sum(int(c) * w for c, w in zip(first17, weights, strict=True))
+    assert check_char(first17) == "10X98765432"[total % 11]

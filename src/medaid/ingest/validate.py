@@ -27,8 +27,8 @@ from medaid.privacy.keys import load_keys
 from medaid.privacy.tokens import TOKEN_HEX_CHARS
 from medaid.privacy.vault import encryptor
 
-# Python's str.strip() removes exactly the characters with str.isspace(); DuckDB's trim(x, chars)
-# strips a given set, which is much cheaper than a regex over every cell.
+# Python's str.strip() removes exactly the characters with str.isspace(). DuckDB's trim(x, chars)
+# strips that set but is ~10x slower than a plain scan, so it runs only where an edge is whitespace.
 _WS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 _PROVINCES = ", ".join(f"'{p}'" for p in sorted(PROVINCE_PREFIXES))
 ID_FIELD = "id_number"
@@ -45,7 +45,8 @@ def lit(text: str) -> str:
 
 def trimmed(expr: str) -> str:
     """``nullif(strip(x), '')`` with Python's notion of whitespace."""
-    return f"nullif(trim({expr}, {lit(_WS)}), '')"
+    edge = lit(f"^[{_WS}]|[{_WS}]$")
+    return f"nullif(CASE WHEN regexp_matches({expr}, {edge}) THEN trim({expr}, {lit(_WS)}) ELSE {expr} END, '')"
 
 
 def amount_fen(v: str) -> str:
@@ -63,10 +64,14 @@ _REQUIRED = _reason("必填字段为空", "required field is empty")
 
 
 def _clean_and_error(f: Field) -> tuple[str, str | None]:
-    """(clean value SQL, error-reason SQL for a non-empty value or None) of one field; ``v`` = value."""
-    v = q(f.name + "__v")
+    """(clean value SQL over ``f__v``, error SQL over the clean column ``f`` or None) of one field.
+
+    The error is evaluated only where the value is present, on the *materialised* clean column, so
+    no parsing expression runs twice (inlining them was 10× slower on 2M claims).
+    """
+    v, c = q(f.name + "__v"), q(f.name)
     if f.type is FieldType.ID:
-        return "ids.id_token", "ids.problem"
+        return "ids.id_token", q(f.name + "__p")
     if f.type is FieldType.TEXT:
         if f.max_len:
             return v, f"CASE WHEN length({v}) > {f.max_len} THEN {_reason(f'超过 {f.max_len} 个字符', f'longer than {f.max_len} characters')} END"
@@ -75,29 +80,28 @@ def _clean_and_error(f: Field) -> tuple[str, str | None]:
         clean = (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN "
                  f"CASE WHEN TRY_CAST({v} AS DATE) BETWEEN DATE '1880-01-01' AND DATE '2100-12-31' "
                  f"THEN TRY_CAST({v} AS DATE) END END")
-        return clean, f"CASE WHEN {clean} IS NULL THEN {_reason('日期应为 YYYY-MM-DD 格式的有效日期', 'date must be a real date written YYYY-MM-DD')} END"
+        return clean, f"CASE WHEN {c} IS NULL THEN {_reason('日期应为 YYYY-MM-DD 格式的有效日期', 'date must be a real date written YYYY-MM-DD')} END"
     if f.type is FieldType.AMOUNT:
-        fen = amount_fen(v)
-        err = (f"CASE WHEN {fen} IS NULL THEN {_reason('金额应为元，最多两位小数', 'amount must be yuan with at most 2 decimals')} "
-               f"WHEN {fen} < 0 THEN {_reason('金额不能为负数', 'amount must not be negative')} END")
-        return fen, err
+        err = (f"CASE WHEN {c} IS NULL THEN {_reason('金额应为元，最多两位小数', 'amount must be yuan with at most 2 decimals')} "
+               f"WHEN {c} < 0 THEN {_reason('金额不能为负数', 'amount must not be negative')} END")
+        return amount_fen(v), err
     if f.type is FieldType.ENUM:
         assert f.choices is not None
         whens = " ".join(f"WHEN {lit(k)} THEN {_sql_value(val)}" for k, val in f.choices.items())
-        clean = f"CASE lower({v}) {whens} END"
         allowed = "/".join(dict.fromkeys(str(val) if not isinstance(val, bool) else k.upper()
                                           for k, val in f.choices.items() if k.isascii()))
-        return clean, f"CASE WHEN {clean} IS NULL THEN {_reason(f'取值应为 {allowed}', f'must be one of {allowed}')} END"
+        return f"CASE lower({v}) {whens} END", \
+            f"CASE WHEN {c} IS NULL THEN {_reason(f'取值应为 {allowed}', f'must be one of {allowed}')} END"
     if f.type is FieldType.INT:
-        clean = f"CASE WHEN regexp_full_match({v}, '[0-9]{{1,9}}') THEN CAST({v} AS INTEGER) END"
         lo, hi = f.min_value or 0, f.max_value or 999_999_999
-        return clean, (f"CASE WHEN {clean} IS NULL OR {clean} NOT BETWEEN {lo} AND {hi} THEN "
-                       f"{_reason(f'应为 {lo} 到 {hi} 之间的整数', f'must be a whole number from {lo} to {hi}')} END")
+        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{1,9}}') THEN CAST({v} AS INTEGER) END",
+                f"CASE WHEN {c} IS NULL OR {c} NOT BETWEEN {lo} AND {hi} THEN "
+                f"{_reason(f'应为 {lo} 到 {hi} 之间的整数', f'must be a whole number from {lo} to {hi}')} END")
     digits = 9 if f.type is FieldType.TOWNSHIP else 6
-    clean = f"CASE WHEN regexp_full_match({v}, '[0-9]{{{digits}}}') AND substr({v}, 1, 2) IN ({_PROVINCES}) THEN {v} END"
     what = ("乡镇代码应为9位数字", "township code must be 9 digits") if digits == 9 else \
         ("行政区划代码应为6位数字（GB/T 2260）", "region code must be 6 digits (GB/T 2260)")
-    return clean, f"CASE WHEN {clean} IS NULL THEN {_reason(*what)} END"
+    clean = f"CASE WHEN regexp_full_match({v}, '[0-9]{{{digits}}}') AND substr({v}, 1, 2) IN ({_PROVINCES}) THEN {v} END"
+    return clean, f"CASE WHEN {c} IS NULL THEN {_reason(*what)} END"
 
 
 def _sql_value(value: str | int | bool) -> str:
@@ -230,30 +234,26 @@ def validate(con: duckdb.DuckDBPyConnection, spec: KindSpec, columns: list[str],
         f"{trimmed('r.' + q(f.name)) if f.name in columns else 'NULL::VARCHAR'} AS {q(f.name + '__v')}"
         for f in spec.fields
     )
-    selects = [f"v.{SOURCE_ROW}"]
-    for f in spec.fields:
-        clean, err = _clean_and_error(f)
-        v = q(f.name + "__v")
-        selects.append(f"{clean} AS {q(f.name)}")
-        parts = []
-        if f.required:
-            parts.append(f"WHEN {v} IS NULL THEN {_REQUIRED}")
-        if err is not None:
-            parts.append(f"WHEN {v} IS NOT NULL THEN {err}")
-        error = f"CASE {' '.join(parts)} END" if parts else "NULL::VARCHAR"
-        selects.append(f"{error} AS {q(f.name + '__e')}")
-    if with_names:
-        selects.append("names.name_norm AS name_norm")
+    con.execute(f"CREATE OR REPLACE TABLE vals AS SELECT r.{SOURCE_ROW}, r.{ID_FIELD} AS id_raw, {values} FROM raw r")
+    rules = {f.name: _clean_and_error(f) for f in spec.fields}
+    cleans = ", ".join(f"{clean} AS {q(name)}" for name, (clean, _) in rules.items())
     con.execute(f"""
         CREATE OR REPLACE TABLE typed AS
-        WITH v AS (SELECT r.{SOURCE_ROW}, r.{ID_FIELD} AS id_raw, {values} FROM raw r)
-        SELECT {", ".join(selects)}
-        FROM v LEFT JOIN ids ON ids.raw = v.id_raw
-        {"LEFT JOIN names ON names.raw = v.name__v" if with_names else ""}
+        SELECT vals.*, {cleans}, ids.problem AS {q(ID_FIELD + '__p')}
+               {", names.name_norm AS name_norm" if with_names else ""}
+        FROM vals LEFT JOIN ids ON ids.raw = vals.id_raw
+        {"LEFT JOIN names ON names.raw = vals.name__v" if with_names else ""}
     """)
+    con.execute("DROP TABLE vals")
 
-    union = [f"SELECT {SOURCE_ROW}, {lit(f.name)} AS field, {q(f.name + '__e')} AS reason FROM typed "
-             f"WHERE {q(f.name + '__e')} IS NOT NULL" for f in spec.fields]
+    union = []
+    for f in spec.fields:
+        v, err = q(f.name + "__v"), rules[f.name][1]
+        parts = ([f"WHEN {v} IS NULL THEN {_REQUIRED}"] if f.required else []) + \
+            ([f"WHEN {v} IS NOT NULL THEN {err}"] if err else [])
+        if parts:
+            union.append(f"SELECT {SOURCE_ROW}, {lit(f.name)} AS field, reason FROM "
+                         f"(SELECT {SOURCE_ROW}, CASE {' '.join(parts)} END AS reason FROM typed) WHERE reason IS NOT NULL")
     union += [f"SELECT {SOURCE_ROW}, {lit(c.field)}, {_reason(c.zh, c.en)} FROM typed WHERE {c.bad}" for c in spec.checks]
     if spec.unique_in_file:
         u = q(spec.unique_in_file)

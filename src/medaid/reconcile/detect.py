@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from medaid.domain.money import format_yuan
@@ -133,15 +132,14 @@ def detect(inp: ReconInputs) -> pd.DataFrame:
                                                                 for _ in range(len(wb)))))
 
     # identity_mismatch (a): same ID, another name than the household register, in a roster or the
-    # enrolment. (One ID registered twice in the register itself is a duplicate that linkage merges.)
-    reg_names = inp.persons.groupby("id_token")["name_norm"].agg(set)
+    # enrolment. When the register holds one ID twice, its first row is the person (a later row is a
+    # duplicate that linkage merges; the generator's and the ingest's "first row wins").
+    reg_name = inp.persons.drop_duplicates("id_token").set_index("id_token")["name_norm"]
     mism = []
     for kind, frame in (("roster", ro), ("enrolment", en)):
-        f = frame[frame["id_token"].isin(reg_names.index)]
-        keep = [n not in reg_names[tok] for tok, n in zip(f["id_token"], f["name_norm"], strict=True)]
-        f = f[np.array(keep, dtype=bool)]
+        f = frame[frame["id_token"].isin(reg_name.index)]
+        f = f[(f["name_norm"] != f["id_token"].map(reg_name)).to_numpy(dtype=bool)]
         mism.append(pd.DataFrame({"id_token": f["id_token"], "kind": kind, "other": f["name"]}))
-
     mm = pd.concat(mism).groupby("id_token").agg(
         kind=("kind", lambda s: "/".join(sorted(set(s)))), other=("other", "first")).reset_index()
     reg_written = inp.persons.drop_duplicates("id_token").set_index("id_token")["name"]

@@ -104,3 +104,16 @@ def test_concurrent_decisions_on_one_case_serialise(engine: sa.Engine) -> None:
     assert not errors
     with engine.connect() as conn:
         assert conn.execute(sa.select(aid_case.c.status)).scalar_one() == "approved"
+
+
+def test_all_shares_denied_stores_a_denial_notice_with_reasons_and_other_help(engine: sa.Engine) -> None:
+    from medaid.cases.notices import OTHER_HELP
+    from medaid.store.cases_tables import case_notice
+
+    url = url_of(engine)
+    case_id = _two_department_case(engine)
+    decide(case_id, "medical_security", "deny", actor="ms1", reason="本年度已在外地救助", url=url)
+    assert decide(case_id, "civil_affairs", "deny", actor="ca1", reason="非本县户籍", url=url).case_status == "denied"
+    with engine.connect() as conn:
+        kind, letter = conn.execute(sa.select(case_notice.c.kind, case_notice.c.letter)).one()
+    assert kind == "denial" and "非本县户籍" in letter and "本年度已在外地救助" in letter and OTHER_HELP in letter

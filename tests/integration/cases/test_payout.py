@@ -128,3 +128,17 @@ def test_worker_killed_mid_batch_leaves_lines_whole_and_a_rerun_finishes(engine:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert _invariants(engine) == {"live": 6, "issued_fen": 6 * 549010}
+
+
+def test_bank_result_problems_are_reported_not_applied(engine: sa.Engine, tmp_path: Path) -> None:
+    url = _approved_cases(engine, 1)
+    create_batch("b", program="assistance", year=2026, actor="clerk", url=url)
+    run_batch("b", actor="clerk", url=url)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("line_key,result,bank_ref,reason\n1:assistance:1,paid,R,\n", encoding="utf-8")
+    import_bank_result(ok, actor="bank", url=url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("line_key,result,bank_ref,reason\nnope,paid,,\n1:assistance:1,failed,,迟到的失败\n", encoding="utf-8")
+    r = import_bank_result(bad, actor="bank", url=url)
+    assert (r.paid, r.failed) == (0, 0) and len(r.problems) == 2 and "row 3" in r.problems[1]
+    assert _invariants(engine) == {"live": 1, "issued_fen": 549010}

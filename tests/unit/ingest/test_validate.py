@@ -35,6 +35,9 @@ def test_lookup_explains_invalid_numbers_and_masks_them() -> None:
 
 @pytest.mark.parametrize("text", [" a ", "\u3000a\t", "a", "\u00a0\u2003a b\n", "", "  "])
 def test_sql_trim_matches_python_strip(text: str) -> None:
-    got = duckdb.connect().execute(f"SELECT {trimmed('?')}", [text]).fetchone()
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x VARCHAR)")
+    con.execute("INSERT INTO t VALUES (?)", [text])
+    got = con.execute(f"SELECT {trimmed('x')} FROM t").fetchone()
     assert got is not None
     assert got[0] == (text.strip() or None)
