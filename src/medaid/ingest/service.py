@@ -139,6 +139,8 @@ def _load_new(engine: Engine, spec: KindSpec, path: Path, sha: str, started: dt.
         con.execute("SET enable_progress_bar = false")
         try:
             result = read_file(con, path)
+            if progress:  # the bar appears while validating; its total becomes the accepted rows below
+                progress(spec.kind, 0, result.rows)
             if result.rows == 0:
                 raise ContractError(
                     f"{path.name}: header only, no data rows; an empty snapshot would erase the previous one, "

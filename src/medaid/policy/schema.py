@@ -11,7 +11,7 @@ path inside the document, so a policy officer can fix them in one pass.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -50,6 +50,20 @@ class Base(StrEnum):
     REMAINING = "remaining"  # in_scope − what earlier layers paid on this claim (政策范围内自付)
     TOTAL = "total"  # total cost (全部费用)
     TOTAL_REMAINING = "total_remaining"  # total − what earlier layers paid (全部自付), seed 004
+
+
+def _no_overlap(keys_per_item: list[Iterable[tuple[object, ...]]], message: str) -> None:
+    seen: set[tuple[object, ...]] = set()
+    for keys in keys_per_item:
+        for key in keys:
+            if key in seen:
+                raise ValueError(f"{message} {key}")
+            seen.add(key)
+
+
+def _unique(ids: list[str], what: str) -> None:
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"duplicate {what} ids {ids}")
 
 
 class _Model(BaseModel):
@@ -182,16 +196,8 @@ class Schedule(_Model):
                 raise ValueError("only the last band may be open (no upto)")
             if any(a >= b for a, b in itertools.pairwise(u for u in uptos if u is not None)):
                 raise ValueError("band upto values must increase")
-        if self.terms:
-            seen: set[tuple[str, int]] = set()
-            for t in self.terms:
-                for key in itertools.product(t.locations, t.levels):
-                    if key in seen:
-                        raise ValueError(f"terms overlap at location/level {key}")
-                    seen.add(key)
-        ids = [t.id for t in self.tilts]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"duplicate tilt ids {ids}")
+        _no_overlap([itertools.product(t.locations, t.levels) for t in self.terms], "terms overlap at location/level")
+        _unique([t.id for t in self.tilts], "tilt")
         return self
 
 
@@ -221,15 +227,9 @@ class Layer(_Model):
 
     @model_validator(mode="after")
     def _disjoint(self) -> Layer:
-        seen: set[tuple[str, str]] = set()
-        for s in self.schedules:
-            for key in itertools.product(s.visit_types, s.locations):
-                if key in seen:
-                    raise ValueError(f"schedules overlap on visit type/location {key}: a claim must match one")
-                seen.add(key)
-        ids = [s.id for s in self.schedules]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"duplicate schedule ids {ids}")
+        _no_overlap([itertools.product(s.visit_types, s.locations) for s in self.schedules],
+                    "schedules overlap (a claim must match one) on visit type/location")
+        _unique([s.id for s in self.schedules], "schedule")
         if self.base in (Base.TOTAL, Base.TOTAL_REMAINING) and self.in_scope:
             raise ValueError("a layer on total cost must say in_scope: false")
         if not self.schedules:
@@ -253,8 +253,7 @@ class Policy(_Model):
     @model_validator(mode="after")
     def _whole(self) -> Policy:
         ids = [layer.id for layer in self.layers]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"duplicate layer ids {ids}")
+        _unique(ids, "layer")
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         for i, layer in enumerate(self.layers):

@@ -274,3 +274,13 @@ def test_migration_creates_every_table(db_url: str) -> None:
     assert {"load", "reject", "identity", *(t.name for t in CONTRACT_TABLES.values())} <= names
     indexes = {i["name"] for i in inspect(engine_for(db_url)).get_indexes("claim")}
     assert {"ix_claim_id_token", "ix_claim_settle_date", "ix_claim_load_id"} <= indexes
+
+
+def test_ids_in_unknown_columns_are_masked_in_rejects(db_url: str, tmp_path: Path) -> None:
+    header = [*HEADERS["persons"], "spouse_id"]
+    rows = [{**row("persons", 0, sex="?"), "spouse_id": f"see {person_id(5)}"}]
+    f = only(load_path(write_kind(tmp_path, "persons", rows, header=header), url=db_url).files)
+    (_, field, _, raw), = rejects_of(db_url, f.load_id)
+    assert field == "sex"
+    assert person_id(5) not in raw and person_id(0) not in raw
+    assert json.loads(raw)["spouse_id"] == f"see {person_id(5)[:6]}********{person_id(5)[-4:]}"
