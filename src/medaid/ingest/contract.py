@@ -84,8 +84,10 @@ def _enum(*values: str) -> Mapping[str, str]:
 
 _ID = Field("id_number", FieldType.ID, required=True, column="id_token")
 _NAME = Field("name", required=True, max_len=100)
-_SEX = {"m": "M", "f": "F", "男": "M", "女": "F"}
-_YN = {"y": True, "n": False, "是": True, "否": False}
+# Contract codes only: Chinese spellings (男/女, 是/否) are rejected rather than mapped, so that a
+# department sending the wrong column or a mangled export is told, not silently trusted.
+_SEX = {"m": "M", "f": "F"}
+_YN = {"y": True, "n": False}
 
 
 def _period(first: str, last: str) -> Check:

@@ -284,3 +284,12 @@ def test_ids_in_unknown_columns_are_masked_in_rejects(db_url: str, tmp_path: Pat
     assert field == "sex"
     assert person_id(5) not in raw and person_id(0) not in raw
     assert json.loads(raw)["spouse_id"] == f"see {person_id(5)[:6]}********{person_id(5)[-4:]}"
+
+
+def test_only_contract_codes_are_accepted(db_url: str, tmp_path: Path) -> None:
+    rows = [row("persons", 0, sex="女"), row("persons", 1, sex="f"), row("persons", 2, relation="HEAD")]
+    f = only(load_path(write_kind(tmp_path, "persons", rows), url=db_url).files)
+    assert (f.rows_accepted, f.rows_rejected) == (2, 1)
+    assert [(r[0], r[1]) for r in rejects_of(db_url, f.load_id)] == [(2, "sex")]
+    with engine_for(db_url).connect() as conn:
+        assert sorted(conn.execute(select(person.c.sex, person.c.relation)).all()) == [("F", "head"), ("M", "head")]
