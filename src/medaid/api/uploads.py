@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import time
@@ -44,3 +45,10 @@ def save_upload(upload: UploadFile, data_dir: Path) -> Path:
                                     f"{upload.filename}：文件超过 {MAX_UPLOAD >> 20} MB，请用命令行导入")
             out.write(chunk)
     return target
+
+
+def discard_upload(path: Path) -> None:
+    """Remove an upload that will not be loaded (a replayed or conflicting request)."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()

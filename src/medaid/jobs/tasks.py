@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from medaid.jobs.runner import JobFn, Progress
 
 
-def load_job(path: Path, *, url: str, actor: str) -> JobFn:
-    """Load one uploaded contract file (or a directory) through the ingest service."""
+def load_job(path: Path, *, url: str, actor: str, delete_after: bool = False) -> JobFn:
+    """Load one contract file (or a directory) through the ingest service.
+
+    ``delete_after``: remove the file (and its upload folder, if then empty) when the job ends,
+    success or not — uploads hold unmasked ID numbers and are not needed once loaded; rejects and
+    provenance are in the database.
+    """
 
     def run(progress: Progress) -> dict[str, Any]:
         from medaid.ingest.service import load_path  # late: ingest is heavy and optional in some tests
 
-        report = load_path(path, url=url, actor=actor, progress=progress)
+        try:
+            report = load_path(path, url=url, actor=actor, progress=progress)
+        finally:
+            if delete_after:
+                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    path.parent.rmdir()
         files = [{"kind": f.kind, "file_name": f.file_name, "status": f.status, "rows_read": f.rows_read,
                   "rows_accepted": f.rows_accepted, "rows_rejected": f.rows_rejected, "message": f.message,
                   "load_id": f.load_id} for f in report.files]

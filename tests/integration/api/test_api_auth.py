@@ -115,3 +115,16 @@ def test_openapi_lists_the_v1_paths(env: Env) -> None:
     assert {"/api/v1/health", "/api/v1/me", "/api/v1/loads", "/api/v1/loads/{load_id}", "/api/v1/jobs",
             "/api/v1/jobs/{job_id}"} <= set(paths)
     assert not any(p.startswith("/login") for p in paths)
+
+
+def test_uploads_do_not_stay_on_disk(env: Env) -> None:
+    """Uploaded files hold unmasked ID numbers: gone after the job, and replays keep nothing."""
+    headers = env.token("clerk", "loads:write", "jobs:read") | {"Idempotency-Key": "k-2"}
+    files = {"file": ("deaths.csv", b"id_number,name,death_date\n", "text/csv")}
+    first = env.client.post("/api/v1/loads", headers=headers, files=files).json()
+    env.client.post("/api/v1/loads", headers=headers, files=files)
+    env.client.app.state.jobs.shutdown(wait=True)  # let the job finish
+    job = env.client.get(first["status_url"], headers=headers).json()
+    assert job["status"] in ("succeeded", "failed")
+    uploads = env.client.app.state.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.rglob("*.csv"))

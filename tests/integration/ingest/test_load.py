@@ -293,3 +293,15 @@ def test_only_contract_codes_are_accepted(db_url: str, tmp_path: Path) -> None:
     assert [(r[0], r[1]) for r in rejects_of(db_url, f.load_id)] == [(2, "sex")]
     with engine_for(db_url).connect() as conn:
         assert sorted(conn.execute(select(person.c.sex, person.c.relation)).all()) == [("F", "head"), ("M", "head")]
+
+
+def test_vault_store_is_an_upsert_that_keeps_the_first_cipher(db_url: str) -> None:
+    from medaid.privacy.vault import store
+
+    migrate(db_url)
+    with engine_for(db_url).begin() as conn:
+        assert store(conn, [person_id(1), person_id(2)]) == 2
+        first = conn.execute(select(identity.c.id_cipher).where(identity.c.id_token == id_token(person_id(1)))).scalar_one()
+        store(conn, [person_id(1)])
+        again = conn.execute(select(identity.c.id_cipher).where(identity.c.id_token == id_token(person_id(1)))).scalar_one()
+        assert first == again and reveal(conn, id_token(person_id(2))) == person_id(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from medaid.api.deps import Principal, authorize, engine_of
+from medaid.api.params import ObjectId
 from medaid.api.roles import Permission
 from medaid.api.v1.schemas import Job, Problem
 from medaid.jobs import JobView
@@ -24,6 +25,6 @@ def jobs(request: Request, principal: Principal = Depends(authorize(Permission.J
 
 
 @router.get("/jobs/{job_id}", response_model=Job, responses={404: {"model": Problem}})
-def job(request: Request, job_id: int, principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> Job:
+def job(request: Request, job_id: ObjectId, principal: Principal = Depends(authorize(Permission.JOBS_READ))) -> Job:
     with engine_of(request).connect() as conn:
         return _job(request.app.state.jobs.get(conn, job_id))

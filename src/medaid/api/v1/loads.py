@@ -9,23 +9,25 @@ from fastapi.responses import JSONResponse
 
 from medaid.api import idempotency, readmodels
 from medaid.api.deps import Principal, authorize, engine_of
+from medaid.api.params import ObjectId, Offset
 from medaid.api.roles import Permission
-from medaid.api.uploads import save_upload
+from medaid.api.uploads import discard_upload, save_upload
 from medaid.api.v1.schemas import JobCreated, Load, LoadDetail, Problem, Reject
+from medaid.errors import IdempotencyConflict
 from medaid.jobs.tasks import load_job
 
 router = APIRouter(tags=["loads"], responses={401: {"model": Problem}, 403: {"model": Problem}})
 
 
 @router.get("/loads", response_model=list[Load])
-def list_loads(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+def list_loads(request: Request, limit: int = Query(50, ge=1, le=500), offset: Offset = 0,
                principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> list[Load]:
     with engine_of(request).connect() as conn:
         return [Load(**row.as_json()) for row in readmodels.list_loads(conn, limit=limit, offset=offset)]
 
 
 @router.get("/loads/{load_id}", response_model=LoadDetail, responses={404: {"model": Problem}})
-def get_load(request: Request, load_id: int,
+def get_load(request: Request, load_id: ObjectId,
              principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> LoadDetail:
     with engine_of(request).connect() as conn:
         row = readmodels.get_load(conn, load_id)
@@ -44,11 +46,16 @@ def upload(request: Request, file: UploadFile = File(...),
     path = save_upload(file, request.app.state.data_dir)
     if idempotency_key:
         digest = hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
-        earlier = idempotency.replay(engine, user.id, idempotency_key, digest)
+        try:
+            earlier = idempotency.replay(engine, user.id, idempotency_key, digest)
+        except IdempotencyConflict:
+            discard_upload(path)
+            raise
         if earlier:
+            discard_upload(path)
             return JSONResponse(earlier[1], status_code=earlier[0])
     job_id = request.app.state.jobs.submit("load", user.username, {"file": file.filename, "path": str(path)},
-                                           load_job(path, url=request.app.state.url, actor=user.username))
+                                           load_job(path, url=request.app.state.url, actor=user.username, delete_after=True))
     body = JobCreated(job_id=job_id, status_url=f"/api/v1/jobs/{job_id}").model_dump()
     if idempotency_key:
         idempotency.remember(engine, user.id, idempotency_key, 202, body)

@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 
 from medaid.api import readmodels
 from medaid.api.deps import Principal, authorize, engine_of
+from medaid.api.params import ObjectId
 from medaid.api.roles import Permission
 from medaid.api.uploads import save_upload
 from medaid.audit.log import append_event
@@ -34,12 +35,12 @@ def upload(request: Request, file: UploadFile = File(...),
     path = save_upload(file, request.app.state.data_dir)
     job_id = request.app.state.jobs.submit(
         "load", principal.user.username, {"file": file.filename, "path": str(path)},
-        load_job(path, url=request.app.state.url, actor=principal.user.username))
+        load_job(path, url=request.app.state.url, actor=principal.user.username, delete_after=True))
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 @router.get("/loads/{load_id}")
-def load_detail(request: Request, load_id: int,
+def load_detail(request: Request, load_id: ObjectId,
                 principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> Response:
     with engine_of(request).connect() as conn:
         load = readmodels.get_load(conn, load_id)
@@ -48,7 +49,7 @@ def load_detail(request: Request, load_id: int,
 
 
 @router.get("/loads/{load_id}/rejects.xlsx")
-def rejects_xlsx(request: Request, load_id: int,
+def rejects_xlsx(request: Request, load_id: ObjectId,
                  principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> Response:
     from medaid.ingest.rejects import export_rejects
 
