@@ -64,7 +64,8 @@ def test_identify_workflow(county: Path, tmp_path: Path) -> None:
 def test_bad_transition_is_a_clear_error(county: Path) -> None:
     from medaid.cli import main  # noqa: F401  (main turns MedaidError into exit 2)
 
-    _ok(["identify", "--year", "2026", "--rules-only"])
+    out = _ok(["identify", "--year", "2026", "--rules-only"])
+    assert "identify-2026.csv" in out.replace(" ", "")
     _ok(["identify", "manage", "--year", "2026", "--as-of", "2026-11-20"])
     result = runner.invoke(app, ["identify", "advance", "1", "nonsense"])
     assert result.exit_code != 0

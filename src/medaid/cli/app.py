@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 from rich.console import Console
 
@@ -11,5 +14,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+def _width() -> int | None:
+    """Terminal width on a terminal; 200 columns when piped or captured, so that tables of
+    amounts are never cut to "31,5…" in a log, a file or a test (COLUMNS still wins)."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    return None if sys.stdout.isatty() else 200
+
+
+console = Console(width=_width())
+err_console = Console(stderr=True, width=_width())

@@ -18,6 +18,7 @@ from medaid.identify.alerts import list_warnings, raise_warnings
 from medaid.identify.manage import plan_tasks
 from medaid.identify.service import identify_year, train_from_truth, write_table
 from medaid.identify.tasks import KIND_LABELS, advance, due_tasks, funnel
+from medaid.settings import get_settings
 from medaid.store.db import engine_for, migrate
 
 identify_app = typer.Typer(help="精准识别、预警、动态管理 / identification, early warning, dynamic management",
@@ -48,7 +49,7 @@ def _as_of(value: str | None) -> date:
 def identify_cmd(
     ctx: typer.Context,
     year: int | None = typer.Option(None, help="评估年度 / assessment year"),
-    out: Path | None = typer.Option(None, help="输出 CSV 或 XLSX / output file (.csv or .xlsx)"),
+    out: Path | None = typer.Option(None, help="输出 CSV 或 XLSX / output file (default DATA_DIR/exports/identify-YEAR.csv)"),
     thresholds: Path | None = typer.Option(None, help="识别阈值 YAML / threshold file (default: dated file)"),
     rules_only: bool = typer.Option(False, "--rules-only", help="不用模型 / ignore the trained model"),
 ) -> None:
@@ -57,6 +58,7 @@ def identify_cmd(
         return
     if year is None:
         raise typer.BadParameter("需要 --year / --year is required", param_hint="--year")
+    out = out or get_settings().data_dir / "exports" / f"identify-{year}.csv"
     with _progress() as step:
         s = identify_year(year, out=out, thresholds_path=thresholds, use_model=not rules_only, progress=step)
     console.print(f"户数 households {s.households:,} · 列出 flagged {s.flagged:,} "
@@ -66,8 +68,7 @@ def identify_cmd(
                   f"自付来源 OOP from {s.oop_source}")
     zh, en = s.message()
     console.print(f"[bold green]{zh} / {en}[/bold green]")
-    if out:
-        console.print(f"→ {out}")
+    console.print(f"→ {out}")
 
 
 @identify_app.command("train")

@@ -114,7 +114,7 @@ def _render(policy: Policy, claims: list[Claim], cats: frozenset[str], optimal: 
     if optimal:
         plan = optimal_plan(claims, cats, policy)
         settlements = plan.settlements
-        console.print(f"最优方案 / optimal plan: {plan.why}")
+        console.print(f"最优方案 / optimal plan: {plan.why}", soft_wrap=True)
     else:
         settlements = settle_person_year(claims, cats, policy)
     for s in settlements:

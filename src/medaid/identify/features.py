@@ -50,11 +50,20 @@ class Inputs:
     oop_source: str
 
 
-def _read(conn: Connection, sql: str, dates: tuple[str, ...] = (), **params: object) -> pd.DataFrame:
-    df = pd.read_sql(text(sql), conn, params=params)
-    for col in dates:
-        df[col] = pd.to_datetime(df[col], errors="coerce")
-    return df
+def _read(conn: Connection, sql: str, dates: tuple[str, ...] = (), *, chunk: int | None = None,
+          **params: object) -> pd.DataFrame:
+    """A query as a DataFrame; ``chunk`` reads big tables in slices to bound peak memory."""
+    def typed(df: pd.DataFrame) -> pd.DataFrame:
+        for col in dates:
+            df[col] = pd.to_datetime(df[col], errors="coerce")
+        return df
+
+    if chunk is None:
+        return typed(pd.read_sql(text(sql), conn, params=params))
+    frames = [typed(df) for df in pd.read_sql(text(sql), conn, params=params, chunksize=chunk)]
+    if not frames:
+        return typed(pd.read_sql(text(sql), conn, params=params))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _settlement_paid(conn: Connection, years: list[int], layers: list[str]) -> tuple[pd.DataFrame, str]:
@@ -84,10 +93,10 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
     persons = persons.drop_duplicates("id_token", keep="last")
     claims = _read(
         conn,
-        "SELECT claim_id, id_token, visit_type, settle_date, admit_date, discharge_date, diagnosis_code, "
-        "total_fen, in_scope_fen, basic_paid_fen, critical_paid_fen, reverses_claim_id FROM claim "
+        "SELECT claim_id, id_token, visit_type, settle_date, discharge_date, diagnosis_code, "
+        "in_scope_fen, basic_paid_fen, critical_paid_fen, reverses_claim_id FROM claim "
         "WHERE settle_date >= :a AND settle_date <= :b",
-        ("settle_date", "admit_date", "discharge_date"), a=first, b=last,
+        ("settle_date", "discharge_date"), chunk=250_000, a=first, b=last,
     )
     reversed_ids = set(claims["reverses_claim_id"].dropna())
     claims = claims[claims["reverses_claim_id"].isna() & ~claims["claim_id"].isin(reversed_ids)]
@@ -100,6 +109,9 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
     claims["oop_fen"] = (claims["in_scope_fen"] - claims["paid_fen"]).clip(lower=0)
     # rigid spending: inpatient and chronic outpatient only; general outpatient is not rigid
     claims["burden_fen"] = claims["oop_fen"].where(claims["visit_type"] != "general_outpatient", 0)
+    claims = claims.drop(columns=["basic_paid_fen", "critical_paid_fen", "reverses_claim_id",
+                                  "settled_paid"])
+    claims["visit_type"] = claims["visit_type"].astype("category")
     claims["year"] = claims["settle_date"].dt.year
     return Inputs(
         year=year,

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from medaid.domain.idnumber import find_problem, mask, normalise, problem_text
+from medaid.domain.idnumber import check_char, find_problem, mask, normalise, problem_text
 from medaid.domain.names import normalise_name
 from medaid.domain.regions import PROVINCE_PREFIXES
 from medaid.errors import ContractError
 from medaid.ingest.contract import Field, FieldType, KindSpec
 from medaid.ingest.read import SOURCE_ROW
 from medaid.privacy.keys import load_keys
-from medaid.privacy.tokens import TOKEN_HEX_CHARS
+from medaid.privacy.tokens import TOKEN_HEX_CHARS, stem_tokeniser
 from medaid.privacy.vault import encryptor
 
 # Python's str.strip() removes exactly the characters with str.isspace(). DuckDB's trim(x, chars)
@@ -132,7 +132,9 @@ def check_columns(spec: KindSpec, columns: list[str], file_name: str) -> None:
         )
 
 
-_IdentityRow = tuple[str, str, str, str, dt.date, str]  # token, cipher, masked, region, birth date, sex
+_IdentityRow = tuple[str, str, str, str, dt.date, str, str]  # token, cipher, masked, region, born, sex, stem
+_Stem = tuple[str, dt.date, str]  # stem token, birth date, sex of an invalid ID with well-formed first 17
+_Hit = tuple[str | None, str | None, str, _Stem | None]  # token, problem, masked, stem (invalid IDs only)
 
 
 class IdLookup:
@@ -141,23 +143,37 @@ class IdLookup:
     Most IDs appear in several files (persons, enrolment, claims, …); checking, tokenising and
     encrypting each once per run instead of once per file is most of the ingest CPU saved.
     ``pending`` holds vault rows not yet committed; ``mark_stored`` drops them after a commit.
+    An invalid ID whose first 17 characters are a well-formed region + date + sequence keeps a
+    *stem*: the keyed stem token and the birth date and sex those digits encode, so linkage can
+    match a wrong check digit exactly without the raw number being stored.
     """
 
     def __init__(self, today: dt.date | None = None) -> None:
         self.today = today or dt.date.today()
         self.encrypt = encryptor()
         self._mac = hmac.new(load_keys().hmac_key, digestmod=hashlib.sha256)  # = tokens.id_token, inlined
-        self.seen: dict[str, tuple[str | None, str | None, str]] = {}  # raw → (token, problem, masked)
+        self.stem_token = stem_tokeniser()
+        self.seen: dict[str, _Hit] = {}  # raw → (token, problem, masked, stem)
         self.pending: dict[str, _IdentityRow] = {}
 
-    def lookup(self, raw: str) -> tuple[str | None, str | None, str]:
+    def stem(self, value: str) -> _Stem | None:
+        """Stem of a normalised 18-character value whose first 17 would be a valid ID, else None."""
+        first17 = value[:17]
+        if len(value) != 18 or not (first17.isascii() and first17.isdigit()):
+            return None
+        if find_problem(first17 + check_char(first17), today=self.today) is not None:
+            return None
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        return self.stem_token(first17), born, "M" if int(value[16]) % 2 else "F"
+
+    def lookup(self, raw: str) -> _Hit:
         hit = self.seen.get(raw)
         if hit is not None:
             return hit
         value = normalise(raw)
         problem = find_problem(value, today=self.today)
         if problem is not None:
-            hit = (None, problem_text(problem), mask(value))
+            hit = (None, problem_text(problem), mask(value), self.stem(value))
         else:
             mac = self._mac.copy()
             mac.update(value.encode("ascii"))
@@ -166,8 +182,8 @@ class IdLookup:
             if tok not in self.pending:
                 born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
                 self.pending[tok] = (tok, self.encrypt(value, tok), masked, value[:6], born,
-                                     "M" if int(value[16]) % 2 else "F")
-            hit = (tok, None, masked)
+                                     "M" if int(value[16]) % 2 else "F", self.stem_token(value[:17]))
+            hit = (tok, None, masked, None)
         self.seen[raw] = hit
         return hit
 
@@ -178,16 +194,25 @@ class IdLookup:
 
 
 def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
-    """Lookup ``ids(raw, id_token, problem, masked)`` and ``identities_all`` (not yet stored) for ``raw``."""
+    """Lookup ``ids(raw, id_token, problem, masked, stem…)`` and ``identities_all`` (not yet stored) for ``raw``."""
     distinct = [r[0] for r in con.execute(f"SELECT DISTINCT {ID_FIELD} FROM raw WHERE {ID_FIELD} IS NOT NULL").fetchall()]
     raws, tokens, problems, masked = [], [], [], []
-    vt, vc, vm, vr, vb, vs = [], [], [], [], [], []
+    st, sb, ss = [], [], []
+    vt, vc, vm, vr, vb, vs, vst = [], [], [], [], [], [], []
     for raw in distinct:
-        tok, problem, shown = lookup.lookup(raw)
+        tok, problem, shown, stem = lookup.lookup(raw)
         raws.append(raw)
         tokens.append(tok)
         problems.append(problem)
         masked.append(shown)
+        if stem is None:
+            st.append(None)
+            sb.append(None)
+            ss.append(None)
+        else:
+            st.append(stem[0])
+            sb.append(stem[1])
+            ss.append(stem[2])
         row = lookup.pending.get(tok) if tok is not None else None
         if row is not None:
             vt.append(row[0])
@@ -196,12 +221,16 @@ def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
             vr.append(row[3])
             vb.append(row[4])
             vs.append(row[5])
+            vst.append(row[6])
     ids_arrow = pa.table({"raw": pa.array(raws, pa.string()), "id_token": pa.array(tokens, pa.string()),
-                          "problem": pa.array(problems, pa.string()), "masked": pa.array(masked, pa.string())})
+                          "problem": pa.array(problems, pa.string()), "masked": pa.array(masked, pa.string()),
+                          "stem_token": pa.array(st, pa.string()), "stem_birth_date": pa.array(sb, pa.date32()),
+                          "stem_sex": pa.array(ss, pa.string())})
     identities_arrow = pa.table({
         "id_token": pa.array(vt, pa.string()), "id_cipher": pa.array(vc, pa.string()),
         "id_masked": pa.array(vm, pa.string()), "region_code": pa.array(vr, pa.string()),
         "birth_date": pa.array(vb, pa.date32()), "sex": pa.array(vs, pa.string()),
+        "id_stem_token": pa.array(vst, pa.string()),
     })
     con.register("ids_arrow", ids_arrow)
     con.register("identities_arrow", identities_arrow)

@@ -213,12 +213,17 @@ def _write_rows(conn: Connection, spec: KindSpec, con: duckdb.DuckDBPyConnection
 
 def write_rejects(conn: Connection, con: duckdb.DuckDBPyConnection, load_id: int, file_name: str,
                   columns: list[str]) -> None:
+    """Reject rows; ID problems keep the stem token, birth date and sex of a well-formed first 17."""
+    born = "CAST(ids.stem_birth_date AS VARCHAR)" if conn.dialect.name == "sqlite" else "ids.stem_birth_date"
     select = f"""
         SELECT {load_id}, {"'" + file_name.replace("'", "''") + "'"}, p.{SOURCE_ROW}, p.field, p.reason,
-               {reject_json_sql(columns)}
+               {reject_json_sql(columns)},
+               CASE WHEN p.field = 'id_number' THEN ids.stem_token END,
+               CASE WHEN p.field = 'id_number' THEN {born} END,
+               CASE WHEN p.field = 'id_number' THEN ids.stem_sex END
         FROM problems p JOIN raw r USING ({SOURCE_ROW}) LEFT JOIN ids ON ids.raw = r.id_number
         ORDER BY p.{SOURCE_ROW}, p.field"""
-    cols = ["load_id", "file_name", "row_number", "field", "reason", "raw"]
+    cols = ["load_id", "file_name", "row_number", "field", "reason", "raw", "id_stem_token", "id_birth_date", "id_sex"]
     if conn.dialect.name == "sqlite":
         _sqlite_insert(conn, reject.name, cols, con, select)
     else:

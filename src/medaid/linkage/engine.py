@@ -1,7 +1,9 @@
 """Identity resolution over source records: exact ID groups first, then Splink, then clusters.
 
 1. Exact: rows with the same valid ``id_token`` are one person; each token becomes one *entity*
-   record (the register row when there is one — it has the most fields).
+   record (the register row when there is one — it has the most fields). A row whose ID was
+   rejected but whose first 17 digits have the same keyed stem (``id_stem``) as a valid ID joins
+   that token too (method ``id_stem``): only the check digit differs, the commonest typing fault.
 2. Probabilistic: Splink dedupes entities and ID-less rows together (DuckDB, or Spark when a
    ``spark`` session is given). Pairs ≥ ``upper`` are accepted, < ``lower`` dropped, the rest go to
    clerical review; a clerk's earlier decision on a pair overrides the model.
@@ -58,6 +60,43 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def stable_uid(source: object, stem: object, hint: object, name_norm: object, birth: object, sex: object) -> str:
+    """A record id that survives a reload: ``R:`` + hash of what the row says, not where it sits.
+
+    Row ids (``table:load:row``) change whenever a file is loaded again; clerk decisions are keyed
+    by this instead (token entities use ``T:<token>``, already stable).
+    """
+    parts = [str(v) if isinstance(v, str) else "" for v in (source, stem, hint, name_norm, birth, sex)]
+    return "R:" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def pair_key(a: str, b: str) -> str:
+    """Order-free key of a pair of stable record ids (what ``link_review.pair_key`` stores)."""
+    return "|".join(sorted((a, b)))
+
+
+def _stable_uids(entities: pd.DataFrame) -> list[str]:
+    return [u if u.startswith("T:") else stable_uid(*rest) for u, *rest in zip(
+        entities["unique_id"], entities["source"], entities["id_stem"], entities["id_hint"], entities["name_norm"],
+        entities["birth_date"], entities["sex"], strict=True)]
+
+
+def join_stems(feats: pd.DataFrame) -> pd.Series:
+    """Give ID-less rows the token of the valid ID with the same stem; returns the mask of rows joined.
+
+    Two valid IDs never share a stem (the check digit is a function of the first 17), so a stem
+    names at most one token and the join is exact.
+    """
+    has_tok = feats["id_token"].notna() & feats["id_stem"].notna()
+    token_of = feats.loc[has_tok].drop_duplicates("id_stem").set_index("id_stem")["id_token"]
+    loose = feats["id_token"].isna() & feats["id_stem"].notna()
+    found = feats.loc[loose, "id_stem"].map(token_of).dropna()
+    feats.loc[found.index, "id_token"] = found
+    joined = pd.Series(False, index=feats.index)
+    joined.loc[found.index] = True
+    return joined
+
+
 def entity_frame(feats: pd.DataFrame) -> pd.DataFrame:
     """One record per token (best-ranked source row, fields filled from the others) plus ID-less rows."""
     tok = feats[feats["id_token"].notna()].copy()
@@ -111,11 +150,15 @@ def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = 
     """Resolve ``records`` (columns of ``features.RECORD_COLUMNS``) into persons."""
     decisions = decisions or {}
     feats = add_features(records)
+    by_stem = join_stems(feats)
     entities = entity_frame(feats)
+    entities["stable_uid"] = _stable_uids(entities)
+    stable = dict(zip(entities["unique_id"], entities["stable_uid"], strict=True))
     edges = _plausible(predict(entities, lower=lower, spark=spark), entities)
     edges = edges.assign(decision=["accepted" if p >= upper else "review" for p in edges["match_probability"]])
     for i, (a, b) in enumerate(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True)):
-        verdict = decisions.get((a, b), decisions.get((b, a)))
+        sa, sb = stable[a], stable[b]  # decisions keyed by stable ids (or, for callers, by row ids)
+        verdict = next((decisions[k] for k in ((sa, sb), (sb, sa), (a, b), (b, a)) if k in decisions), None)
         if verdict is not None:
             edges.iat[i, 3] = "accepted_by_clerk" if verdict else "rejected_by_clerk"
     uf = _UnionFind()
@@ -139,9 +182,11 @@ def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = 
     node = ["T:" + t if isinstance(t, str) else u for u, t in zip(feats["unique_id"], feats["id_token"], strict=True)]
     person_key = [key_of[n] for n in node]
     method, prob = [], []
-    for n, t, k in zip(node, feats["id_token"], person_key, strict=True):
+    for n, t, k, stem in zip(node, feats["id_token"], person_key, by_stem, strict=True):
         how, p = linked.get(n, ("", None))  # type: ignore[arg-type,unused-ignore]
-        if isinstance(t, str) and k == t:
+        if stem:
+            how = "id_stem"
+        elif isinstance(t, str) and k == t:
             how = "id_exact"
         elif not how:
             how = "own"
@@ -151,5 +196,6 @@ def link_records(records: pd.DataFrame, *, upper: float = UPPER, lower: float = 
                                 "match_probability": prob})
     stats = {"records": len(feats), "entities": len(entities), "candidate_pairs": len(edges),
              "accepted": int(edges["decision"].isin(["accepted", "accepted_by_clerk"]).sum()),
-             "review": int((edges["decision"] == "review").sum()), "persons": len(set(person_key))}
+             "review": int((edges["decision"] == "review").sum()), "persons": len(set(person_key)),
+             "joined_by_stem": int(by_stem.sum())}
     return LinkResult(assignments, edges, entities, stats)

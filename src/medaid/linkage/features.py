@@ -17,7 +17,9 @@ from medaid.domain.names import normalise_name
 
 RECORD_COLUMNS = ["unique_id", "source", "id_token", "name", "birth_date", "sex", "township_code", "address",
                   "phone", "id_hint"]
-FEATURE_COLUMNS = [*RECORD_COLUMNS, "name_norm", "name_py", "surname_py"]
+OPTIONAL_COLUMNS = ["id_stem"]
+"""``id_stem``: keyed stem token of the ID's first 17 digits (ingest); absent = unknown."""
+FEATURE_COLUMNS = [*RECORD_COLUMNS, *OPTIONAL_COLUMNS, "name_norm", "name_py", "surname_py"]
 _DIGITS = re.compile(r"\D+")
 
 
@@ -50,7 +52,9 @@ def _blank_to_none(series: pd.Series) -> pd.Series:
 def add_features(records: pd.DataFrame) -> pd.DataFrame:
     """Normalise the record columns and add name_norm, name_py, surname_py (returns a new frame)."""
     out = records[RECORD_COLUMNS].copy()
-    for col in ("id_token", "name", "birth_date", "sex", "township_code", "address", "id_hint"):
+    for col in OPTIONAL_COLUMNS:
+        out[col] = records[col] if col in records else None
+    for col in ("id_token", "name", "birth_date", "sex", "township_code", "address", "id_hint", "id_stem"):
         out[col] = _blank_to_none(out[col])
     out["phone"] = out["phone"].map(clean_phone)
     names = out["name"].fillna("")

@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from medaid.linkage.engine import LinkResult, link_records
+from medaid.linkage.engine import LinkResult, link_records, pair_key
 from medaid.linkage.model import LOWER, UPPER
 from medaid.linkage.records import current, read_records
 from medaid.store import tables as t
@@ -54,9 +54,14 @@ def _now() -> str:
 
 
 def _decisions(conn: Connection) -> dict[tuple[str, str], bool]:
-    rows = conn.execute(select(link_review.c.left_uid, link_review.c.right_uid, link_review.c.status)
-                        .where(link_review.c.status.in_(("accepted", "rejected"))))
-    return {(a, b): s == "accepted" for a, b, s in rows}
+    """Clerk decisions keyed by the pair's stable ids, so they survive reloads (latest decision wins)."""
+    rows = conn.execute(select(link_review.c.pair_key, link_review.c.status)
+                        .where(link_review.c.status.in_(("accepted", "rejected"))).order_by(link_review.c.id))
+    out: dict[tuple[str, str], bool] = {}
+    for key, status in rows:
+        a, _, b = key.partition("|")
+        out[(a, b)] = status == "accepted"
+    return out
 
 
 def resolve(url: str | None = None, *, upper: float = UPPER, lower: float = LOWER, actor: str = "cli",
@@ -134,19 +139,21 @@ def _write_links(conn: Connection, run_id: int, records: pd.DataFrame, result: L
 def _write_reviews(conn: Connection, run_id: int, result: LinkResult) -> None:
     """Replace the pending queue with this run's uncertain pairs (decided pairs are kept as they are)."""
     conn.execute(delete(link_review).where(link_review.c.status == "pending"))
-    decided = {(a, b) for a, b in conn.execute(select(link_review.c.left_uid, link_review.c.right_uid))}
+    decided = set(conn.execute(select(link_review.c.pair_key)).scalars())
     ents = result.entities.set_index("unique_id")
     keys = dict(zip(result.assignments["unique_id"], result.assignments["person_key"], strict=True))
     rows = []
     for a, b, p, d in result.edges.itertuples(index=False):
-        if d != "review" or (a, b) in decided or (b, a) in decided:
+        key = pair_key(str(ents.at[a, "stable_uid"]), str(ents.at[b, "stable_uid"]))
+        if d != "review" or key in decided:
             continue
+        decided.add(key)  # identical rows make one queue item; its decision applies to all of them
         right_key = b[2:] if b.startswith("T:") else keys.get(b, b)
         evidence = {side: {c: (None if pd.isna(ents.at[u, c]) else str(ents.at[u, c]))
                            for c in ("source", "name", "birth_date", "sex", "township_code", "address", "phone",
                                      "id_hint")}
                     for side, u in (("left", a), ("right", b))}
-        rows.append({"run_id": run_id, "left_uid": a, "right_uid": b, "right_person_key": right_key[:40],
+        rows.append({"run_id": run_id, "left_uid": a, "right_uid": b, "right_person_key": right_key[:40], "pair_key": key,
                      "match_probability": float(p), "evidence": json.dumps(evidence, ensure_ascii=False),
                      "status": "pending"})
     if rows:

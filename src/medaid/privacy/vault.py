@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from medaid.domain.idnumber import mask, parse
 from medaid.errors import ConfigError, NotFound
 from medaid.privacy.keys import load_keys
-from medaid.privacy.tokens import tokeniser
+from medaid.privacy.tokens import stem_tokeniser, tokeniser
 from medaid.store.tables import identity
 
 _NONCE = 12
@@ -53,13 +53,14 @@ def decrypt(cipher: str, token: str) -> str:
 
 def identity_rows(id_numbers: Iterable[str]) -> list[dict[str, Any]]:
     """Rows for ``identity`` from valid ID numbers (already checked by ``find_problem``)."""
-    token, encrypt = tokeniser(), encryptor()
+    token, encrypt, stem = tokeniser(), encryptor(), stem_tokeniser()
     rows = []
     for raw in id_numbers:
         parsed = parse(raw)
         tok = token(parsed.value)
         rows.append({"id_token": tok, "id_cipher": encrypt(parsed.value, tok), "id_masked": mask(parsed.value),
-                     "region_code": parsed.region_code, "birth_date": parsed.birth_date, "sex": parsed.sex})
+                     "region_code": parsed.region_code, "birth_date": parsed.birth_date, "sex": parsed.sex,
+                     "id_stem_token": stem(parsed.value[:17])})
     return rows
 
 

@@ -57,6 +57,9 @@ link_review = Table(
     Column("left_uid", String(64), nullable=False),     # table:load_id:source_row of the uncertain row
     Column("right_uid", String(64), nullable=False),    # the register row it may be
     Column("right_person_key", String(40), nullable=False),
+    # stable ids of both sides (T:<token> or R:<hash of the row's content>), sorted and joined by
+    # "|": what a decision is keyed by, so it still applies after the rows are loaded again
+    Column("pair_key", String(80), nullable=False, index=True),
     Column("match_probability", Float, nullable=False),
     Column("evidence", Text, nullable=False),           # JSON: compared values (IDs masked)
     Column("status", String(16), nullable=False, default="pending"),  # pending | accepted | rejected

@@ -57,6 +57,11 @@ reject = Table(
     Column("field", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),  # the row as read, JSON object; ID numbers masked
+    # field = id_number and the first 17 characters well-formed (region, date, sequence): what they
+    # encode, so linkage can match a wrong check digit exactly without the raw number (see 0006)
+    Column("id_stem_token", TOKEN),   # HMAC (stem subkey) of the first 17 digits
+    Column("id_birth_date", Date),
+    Column("id_sex", String(1)),
 )
 
 identity = Table(
@@ -67,6 +72,7 @@ identity = Table(
     Column("region_code", String(6), nullable=False),
     Column("birth_date", Date, nullable=False),
     Column("sex", String(1), nullable=False),
+    Column("id_stem_token", TOKEN, index=True),  # HMAC (stem subkey) of the first 17 digits
 )
 
 person = Table(

@@ -9,16 +9,17 @@ import pytest
 
 from medaid.domain.idnumber import make, mask
 from medaid.ingest.validate import IdLookup, trimmed
-from medaid.privacy.tokens import id_token
+from medaid.privacy.tokens import id_stem_token, id_token
 
 ID = make("370830", dt.date(1980, 2, 29), 17, "M")
 
 
 def test_lookup_tokens_agree_with_the_privacy_module() -> None:
     lookup = IdLookup(today=dt.date(2026, 11, 24))
-    token, problem, shown = lookup.lookup(ID.lower().replace("0", "０"))
-    assert problem is None and token == id_token(ID) and shown == mask(ID)
-    assert token is not None and lookup.pending[token][3:] == ("370830", dt.date(1980, 2, 29), "M")
+    token, problem, shown, stem = lookup.lookup(ID.lower().replace("0", "０"))
+    assert problem is None and token == id_token(ID) and shown == mask(ID) and stem is None
+    assert token is not None and lookup.pending[token][3:6] == ("370830", dt.date(1980, 2, 29), "M")
+    assert lookup.pending[token][6] == id_stem_token(ID) != token
     assert lookup.lookup(ID.lower().replace("0", "０"))[0] == token  # cached
     lookup.mark_stored([token])
     assert token not in lookup.pending
@@ -27,10 +28,17 @@ def test_lookup_tokens_agree_with_the_privacy_module() -> None:
 def test_lookup_explains_invalid_numbers_and_masks_them() -> None:
     bad = ID[:17] + ("1" if ID[17] != "1" else "2")
     lookup = IdLookup()
-    token, problem, shown = lookup.lookup(bad)
+    token, problem, shown, stem = lookup.lookup(bad)
     assert token is None and not lookup.pending
     assert problem is not None and "校验位" in problem and "check digit" in problem
     assert shown == mask(bad) and bad not in shown
+    assert stem == (id_stem_token(ID), dt.date(1980, 2, 29), "M")  # same first 17 digits as the valid ID
+
+
+@pytest.mark.parametrize("bad", [ID[:6] + "19801332" + ID[14:], "990830" + ID[6:], ID[:16] + "a" + ID[17], ID[:17]])
+def test_lookup_keeps_no_stem_when_the_first_17_are_malformed(bad: str) -> None:
+    token, problem, _shown, stem = IdLookup(today=dt.date(2026, 11, 24)).lookup(bad)
+    assert token is None and problem is not None and stem is None
 
 
 @pytest.mark.parametrize("text", [" a ", "\u3000a\t", "a", "\u00a0\u2003a b\n", "", "  "])

@@ -61,6 +61,9 @@ def upgrade() -> None:
         sa.Column("field", sa.String(64), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("raw", sa.Text, nullable=False),
+        sa.Column("id_stem_token", _TOKEN),
+        sa.Column("id_birth_date", sa.Date),
+        sa.Column("id_sex", sa.String(1)),
     )
     _index("reject", "load_id")
 
@@ -72,7 +75,9 @@ def upgrade() -> None:
         sa.Column("region_code", sa.String(6), nullable=False),
         sa.Column("birth_date", sa.Date, nullable=False),
         sa.Column("sex", sa.String(1), nullable=False),
+        sa.Column("id_stem_token", _TOKEN),
     )
+    _index("identity", "id_stem_token")
 
     op.create_table(
         "person",

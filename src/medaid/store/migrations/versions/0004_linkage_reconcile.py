@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("left_uid", sa.String(64), nullable=False),
         sa.Column("right_uid", sa.String(64), nullable=False),
         sa.Column("right_person_key", sa.String(40), nullable=False),
+        sa.Column("pair_key", sa.String(80), nullable=False),
         sa.Column("match_probability", sa.Float, nullable=False),
         sa.Column("evidence", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -61,6 +62,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text),
     )
     op.create_index("ix_link_review_run_id", "link_review", ["run_id"])
+    op.create_index("ix_link_review_pair_key", "link_review", ["pair_key"])
     op.create_table(
         "recon_round",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
