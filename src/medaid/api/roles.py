@@ -34,16 +34,40 @@ class Permission(enum.StrEnum):
     PEOPLE_READ = "people:read"      # personal data (masked IDs), scoped by township
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
+    ID_REVEAL = "id:reveal"                # show a full ID number (reason required, audit-logged)
+    RECONCILE_READ = "reconcile:read"      # work lists and problem history, scoped by township
+    RECONCILE_WRITE = "reconcile:write"    # run rounds, upload township feedback
+    IDENTIFY_READ = "identify:read"        # candidates, explanations, warnings, due lists
+    IDENTIFY_WRITE = "identify:write"      # run identification, act on warnings and tasks
+    CASES_READ = "cases:read"              # case inbox, plans, history
+    CASES_WRITE = "cases:write"            # open cases, manage batches and notices
+    CASES_APPROVE = "cases:approve"        # decide one department's share (scoped by department)
+    PAYOUTS_READ = "payouts:read"
+    PAYOUTS_WRITE = "payouts:write"        # create/run batches, bank file export and result import
+    SUPERVISE_READ = "supervise:read"      # 受而不办/缓办/少救漏救/人情救助, indicators, funds
+    POLICY_READ = "policy:read"            # policy viewer
+    POLICY_SIMULATE = "policy:simulate"    # what-if on this year's claims (batch engine)
+    QUOTE = "claims:quote"                 # one-stop settlement quote (hospital machine clients)
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CLERK: frozenset({P.DASHBOARD, P.LOADS_READ, P.LOADS_WRITE, P.JOBS_READ, P.PEOPLE_READ}),
-    Role.TOWNSHIP: frozenset({P.DASHBOARD, P.PEOPLE_READ}),
-    Role.APPROVER: frozenset({P.DASHBOARD}),
-    Role.SUPERVISOR: frozenset({P.DASHBOARD, P.LOADS_READ, P.JOBS_READ, P.PEOPLE_READ, P.AUDIT_READ}),
-    Role.ANALYST: frozenset({P.DASHBOARD, P.LOADS_READ}),
+    Role.CLERK: frozenset({
+        P.DASHBOARD, P.LOADS_READ, P.LOADS_WRITE, P.JOBS_READ, P.PEOPLE_READ, P.ID_REVEAL,
+        P.RECONCILE_READ, P.RECONCILE_WRITE, P.IDENTIFY_READ, P.IDENTIFY_WRITE, P.CASES_READ,
+        P.CASES_WRITE, P.PAYOUTS_READ, P.PAYOUTS_WRITE, P.POLICY_READ, P.POLICY_SIMULATE, P.QUOTE,
+    }),
+    Role.TOWNSHIP: frozenset({
+        P.DASHBOARD, P.PEOPLE_READ, P.RECONCILE_READ, P.RECONCILE_WRITE, P.IDENTIFY_READ,
+        P.IDENTIFY_WRITE, P.CASES_READ,
+    }),
+    Role.APPROVER: frozenset({P.DASHBOARD, P.CASES_READ, P.CASES_APPROVE, P.POLICY_READ}),
+    Role.SUPERVISOR: frozenset({
+        P.DASHBOARD, P.LOADS_READ, P.JOBS_READ, P.PEOPLE_READ, P.AUDIT_READ, P.RECONCILE_READ,
+        P.IDENTIFY_READ, P.CASES_READ, P.PAYOUTS_READ, P.SUPERVISE_READ, P.POLICY_READ,
+    }),
+    Role.ANALYST: frozenset({P.DASHBOARD, P.LOADS_READ, P.POLICY_READ, P.POLICY_SIMULATE}),
 }
 """Read-only roles (supervisor, analyst) never get a ``*:write`` permission; a test checks this."""
 

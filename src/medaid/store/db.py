@@ -6,6 +6,7 @@ created and changed only by Alembic migrations (``migrate``), on both.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -67,10 +68,22 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+_migrate_lock = threading.Lock()
+_migrated: set[str] = set()
+
+
 def migrate(url: str | None = None) -> None:
-    """Bring the database to the newest schema (idempotent)."""
+    """Bring the database to the newest schema (idempotent, cheap after the first call).
+
+    Alembic keeps module-global state, so two threads migrating at once (web job workers calling a
+    loader) could cross their connections; one process-wide lock and a per-URL memo prevent it.
+    """
     from alembic import command
 
     url = url or get_settings().resolved_database_url()
-    engine_for(url)  # creates the SQLite folder
-    command.upgrade(alembic_config(url), "head")
+    with _migrate_lock:
+        if url in _migrated:
+            return
+        engine_for(url)  # creates the SQLite folder
+        command.upgrade(alembic_config(url), "head")
+        _migrated.add(url)

@@ -87,6 +87,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add an area's messages (called at import by its route module); a key may be defined once."""
+    clash = sorted(set(messages) & set(MESSAGES))
+    if clash:
+        raise ValueError(f"message keys defined twice: {clash}")
+    MESSAGES.update(messages)
+
+
 def translate(key: str, lang: str) -> str:
     pair = MESSAGES.get(key)
     if pair is None:

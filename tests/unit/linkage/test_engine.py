@@ -84,3 +84,17 @@ def test_tiny_inputs(n: int) -> None:
     frame = pd.DataFrame(records, columns=["unique_id", "source", "id_token", "name", "birth_date", "sex",
                                            "township_code", "address", "phone", "id_hint"])
     assert len(link_records(frame).assignments) == n
+
+
+def test_stem_joins_an_id_less_row_to_its_token_whatever_the_name() -> None:
+    records = pd.DataFrame([
+        {**rec("person:1:2", "王晓明", token="t1", birth="1960-05-01", sex="M"), "id_stem": "s1"},
+        {**rec("person:1:3", "李四", token="t2", birth="1970-01-01", sex="F"), "id_stem": "s2"},
+        {**rec("claim:3:7", "欧阳某", town=None, source="claim"), "id_stem": "s1"},   # wrong check digit
+        {**rec("claim:3:8", "欧阳某", town=None, source="claim"), "id_stem": "s9"},   # stem of no valid ID
+    ])
+    result = link_records(records)
+    got = result.assignments.set_index("unique_id")
+    assert got.loc["claim:3:7", "person_key"] == "t1" and got.loc["claim:3:7", "method"] == "id_stem"
+    assert got.loc["claim:3:8", "person_key"] not in ("t1", "t2")
+    assert result.stats["joined_by_stem"] == 1
