@@ -45,6 +45,15 @@ class EncodingError(ContractError):
     """The file is not UTF-8; usually GBK saved by Excel. Re-save as 'CSV UTF-8'."""
 
 
+class FeedbackRejected(ContractError):
+    """A returned township work list has bad rows; ``problems`` lists every one (file, row, why)."""
+
+    def __init__(self, en: str, zh: str | None = None, *, file: str | None = None,
+                 problems: list[str] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(en, zh, file=file)
+
+
 class PolicyError(MedaidError):
     """A policy file does not validate; ``problems`` lists every one of them, not just the first."""
 

@@ -16,9 +16,12 @@ from medaid.api.v1 import router as api_v1
 from medaid.jobs import JobRunner, mark_interrupted
 from medaid.settings import get_settings
 from medaid.store.db import engine_for
-from medaid.web.routes import audit, auth, home, jobs, loads, people
+from medaid.web.routes import audit, auth, cases, home, jobs, loads, payouts, people, supervise
+from medaid.web.routes import identify as web_identify
+from medaid.web.routes import person as web_person
+from medaid.web.routes import reconcile as web_reconcile
 
-WEB_ROUTERS = (auth, home, loads, jobs, people, audit)
+WEB_ROUTERS = (auth, home, loads, jobs, people, audit, cases, payouts, supervise, web_person, web_reconcile, web_identify)
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 
 

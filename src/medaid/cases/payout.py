@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,11 @@ class _Hold(Exception):
         self.reason = reason
 
 
-def run_batch(batch_key: str, *, actor: str, url: str | None = None, today: dt.date | None = None) -> RunReport:
-    """Issue every queued line of the batch, one transaction per line; safe to re-run after a crash."""
+def run_batch(batch_key: str, *, actor: str, url: str | None = None, today: dt.date | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> RunReport:
+    """Issue every queued line of the batch, one transaction per line; safe to re-run after a crash.
+
+    ``progress(stage, done, total)`` is called after each line (the web runs batches as jobs)."""
     engine = engine_for(url)
     today = today or dt.date.today()
     report = RunReport(batch_key)
@@ -154,7 +158,9 @@ def run_batch(batch_key: str, *, actor: str, url: str | None = None, today: dt.d
         queued = list(conn.execute(select(payout_line.c.id).where(
             and_(payout_line.c.batch_id == batch.id, payout_line.c.state == "queued"))
             .order_by(payout_line.c.id)).scalars())
-    for line_id in queued:
+    for done, line_id in enumerate(queued, start=1):
+        if progress:
+            progress("issue", done - 1, len(queued))
         try:
             with engine.begin() as conn:
                 if issue_line(conn, line_id, actor=actor, today=today):
@@ -169,6 +175,8 @@ def run_batch(batch_key: str, *, actor: str, url: str | None = None, today: dt.d
                 conn.execute(update(payout_line).where(and_(payout_line.c.id == line_id,
                                                             payout_line.c.state == "queued"))
                              .values(state=state, reason=hold.reason, updated_at=now_text()))
+    if progress:
+        progress("issue", len(queued), len(queued))
     with engine.begin() as conn:
         report.remaining = conn.execute(select(func.count()).where(
             and_(payout_line.c.batch_id == batch.id, payout_line.c.state == "queued"))).scalar_one()

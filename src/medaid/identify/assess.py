@@ -39,7 +39,9 @@ def assess(hh: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     out["rigid"] = multi_disabled | rare
     out["rules_in_need"] = out["rigid"] | below_dibao | below_edge
     severe = (hh["severe_disabled"] > 0) | hh["has_cancer"] | hh["has_esrd"] | hh["has_rare"]
-    high = out["rules_in_need"] & (out["rigid"] | (hh["oop_share"] > th.warnings.high_share) | severe)
+    # "severe" makes any household found in need (by rules or model) tier high
+    out["severe"] = out["rigid"] | (hh["oop_share"] > th.warnings.high_share) | severe
+    high = out["rules_in_need"] & out["severe"]
     monitor = high_risk | catastrophic
     out["tier"] = np.select([high, out["rules_in_need"], monitor], ["high", "medium", "low"], default="")
 

@@ -96,9 +96,8 @@ def score_households(hh: pd.DataFrame, model: NeedModel | None) -> pd.DataFrame:
         out["model_reasons"] = ""
         need = out.index[out["in_need"].to_numpy()]
         out.loc[need, "model_reasons"] = model.explain(out.loc[need])
-    severe_or_rigid = out["tier"] == "high"
     out["tier"] = np.select(
-        [out["in_need"] & severe_or_rigid, out["in_need"], out["tier"] != ""],
+        [out["in_need"] & out["severe"], out["in_need"], out["tier"] != ""],
         ["high", "medium", "low"], default="")
     rules_txt = np.where(out["rules_in_need"], "规则：困难", "规则：未达标准")
     model_txt = np.where(out["model_probability"].isna(), "",

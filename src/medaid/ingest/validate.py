@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from medaid.domain.idnumber import check_char, find_problem, mask, normalise, problem_text
+from medaid.domain.idnumber import IdProblem, check_char, find_problem, mask, normalise, problem_text
 from medaid.domain.names import normalise_name
 from medaid.domain.regions import PROVINCE_PREFIXES
 from medaid.errors import ContractError
@@ -136,12 +136,59 @@ _IdentityRow = tuple[str, str, str, str, dt.date, str, str]  # token, cipher, ma
 _Stem = tuple[str, dt.date, str]  # stem token, birth date, sex of an invalid ID with well-formed first 17
 _Hit = tuple[str | None, str | None, str, _Stem | None]  # token, problem, masked, stem (invalid IDs only)
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643 / ISO 7064 MOD 11-2
+
+
+def id_normal_sql(raw: str) -> str:
+    """SQL of ``idnumber.normalise`` for values that are printable ASCII once full-width digits, ｘ
+    and ideographic spaces are mapped; NULL for anything else (Python decides those, see IdLookup)."""
+    mapped = f"replace(translate({trimmed(raw)}, '０１２３４５６７８９ｘＸ\u3000', '0123456789xX '), ' ', '')"
+    return f"CASE WHEN regexp_full_match({mapped}, '[ -~]*') THEN upper({mapped}) END"
+
+
+def id_birth_sql(v: str) -> str:
+    """The birth date encoded in characters 7-14 of ``v`` (NULL if not a real date)."""
+    return f"TRY_CAST(substr({v}, 7, 4) || '-' || substr({v}, 11, 2) || '-' || substr({v}, 13, 2) AS DATE)"
+
+
+def id_problem_sql(v: str, born: str, today: dt.date) -> str:
+    """SQL of ``idnumber.find_problem`` over a normalised value ``v`` (see ``id_normal_sql``) and its
+    ``born`` column: the IdProblem value or NULL. A property test checks both agree."""
+    check = " + ".join(f"(ascii(substr({v}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_ID_WEIGHTS))
+    return f"""CASE
+        WHEN {v} = '' THEN '{IdProblem.EMPTY.value}'
+        WHEN length({v}) <> 18 THEN '{IdProblem.LENGTH.value}'
+        WHEN NOT regexp_full_match({v}, '[0-9]{{17}}[0-9X]') THEN '{IdProblem.CHARACTERS.value}'
+        WHEN substr({v}, 1, 2) NOT IN ({_PROVINCES}) THEN '{IdProblem.REGION.value}'
+        WHEN {born} IS NULL OR year({born}) < 1880 OR {born} > DATE '{today.isoformat()}'
+            THEN '{IdProblem.BIRTH_DATE.value}'
+        WHEN substr('10X98765432', (({check}) % 11) + 1, 1) <> substr({v}, 18, 1) THEN '{IdProblem.CHECK_DIGIT.value}'
+    END"""
+
+
+def id_stem_ok_sql(v: str, born: str, today: dt.date) -> str:
+    """SQL: the first 17 characters would make a valid ID with the right check digit (stem kept)."""
+    return (f"(length({v}) = 18 AND regexp_full_match(substr({v}, 1, 17), '[0-9]{{17}}') "
+            f"AND substr({v}, 1, 2) IN ({_PROVINCES}) AND {born} IS NOT NULL AND year({born}) >= 1880 "
+            f"AND {born} <= DATE '{today.isoformat()}')")
+
+
+_ID_CACHE_SCHEMA = pa.schema([("raw", pa.string()), ("id_token", pa.string()), ("problem", pa.string()),
+                              ("masked", pa.string()), ("stem_token", pa.string()),
+                              ("stem_birth_date", pa.date32()), ("stem_sex", pa.string())])
+_IDENTITY_SCHEMA = pa.schema([("id_token", pa.string()), ("id_cipher", pa.string()), ("id_masked", pa.string()),
+                              ("region_code", pa.string()), ("birth_date", pa.date32()), ("sex", pa.string()),
+                              ("id_stem_token", pa.string())])
+
 
 class IdLookup:
     """Per-run cache of ID checks, tokens and ciphertexts, shared by all files of one ``load_path``.
 
     Most IDs appear in several files (persons, enrolment, claims, …); checking, tokenising and
     encrypting each once per run instead of once per file is most of the ingest CPU saved.
+    ``build_ids`` checks the new distinct values of a file in DuckDB SQL (``id_problem_sql``) and
+    runs Python only for the keyed work (HMAC, AES) of new valid IDs; ``lookup`` is the one-value
+    Python path (``find_problem``), used for values SQL leaves to it and by tests as the reference.
     ``pending`` holds vault rows not yet committed; ``mark_stored`` drops them after a commit.
     An invalid ID whose first 17 characters are a well-formed region + date + sequence keeps a
     *stem*: the keyed stem token and the birth date and sex those digits encode, so linkage can
@@ -153,8 +200,19 @@ class IdLookup:
         self.encrypt = encryptor()
         self._mac = hmac.new(load_keys().hmac_key, digestmod=hashlib.sha256)  # = tokens.id_token, inlined
         self.stem_token = stem_tokeniser()
-        self.seen: dict[str, _Hit] = {}  # raw → (token, problem, masked, stem)
+        self.seen: dict[str, _Hit] = {}  # raw → (token, problem, masked, stem), for ``lookup``
+        self.cache = _ID_CACHE_SCHEMA.empty_table()  # every raw value ``build_ids`` has seen this run
         self.pending: dict[str, _IdentityRow] = {}
+
+    def _token(self, value: str) -> str:
+        mac = self._mac.copy()
+        mac.update(value.encode("ascii"))
+        return mac.hexdigest()[:TOKEN_HEX_CHARS]
+
+    def _identity(self, tok: str, value: str, masked: str, born: dt.date) -> None:
+        if tok not in self.pending:
+            self.pending[tok] = (tok, self.encrypt(value, tok), masked, value[:6], born,
+                                 "M" if int(value[16]) % 2 else "F", self.stem_token(value[:17]))
 
     def stem(self, value: str) -> _Stem | None:
         """Stem of a normalised 18-character value whose first 17 would be a valid ID, else None."""
@@ -175,17 +233,49 @@ class IdLookup:
         if problem is not None:
             hit = (None, problem_text(problem), mask(value), self.stem(value))
         else:
-            mac = self._mac.copy()
-            mac.update(value.encode("ascii"))
-            tok = mac.hexdigest()[:TOKEN_HEX_CHARS]
+            tok = self._token(value)
             masked = f"{value[:6]}********{value[-4:]}"
-            if tok not in self.pending:
-                born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-                self.pending[tok] = (tok, self.encrypt(value, tok), masked, value[:6], born,
-                                     "M" if int(value[16]) % 2 else "F", self.stem_token(value[:17]))
+            self._identity(tok, value, masked, dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14])))
             hit = (tok, None, masked, None)
         self.seen[raw] = hit
         return hit
+
+    def check_new(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Check, tokenise and encrypt the distinct ID values of ``raw`` not seen yet; add to ``cache``."""
+        con.execute("SELECT 1").fetchall()  # completes any pending result: register() refuses to run over one
+        con.register("id_cache", self.cache)
+        born = "born"
+        rows = con.execute(f"""
+            WITH d AS (SELECT DISTINCT {ID_FIELD} AS raw FROM raw WHERE {ID_FIELD} IS NOT NULL
+                       EXCEPT SELECT raw FROM id_cache),
+                 n AS (SELECT raw, {id_normal_sql('raw')} AS v FROM d),
+                 b AS (SELECT raw, v, {id_birth_sql('v')} AS born FROM n)
+            SELECT raw, v, {id_problem_sql('v', born, self.today)} AS code,
+                   {id_stem_ok_sql('v', born, self.today)} AS stem_ok, born
+            FROM b""").fetchall()
+        con.unregister("id_cache")
+        out: list[tuple[str, str | None, str | None, str, str | None, dt.date | None, str | None]] = []
+        for raw, v, code, stem_ok, born_at in rows:
+            if v is None:  # not plain ASCII: the Python reference decides
+                tok, problem, shown, stem = self.lookup(raw)
+            elif code is None:
+                tok, problem, shown, stem = self._token(v), None, f"{v[:6]}********{v[-4:]}", None
+                self._identity(tok, v, shown, born_at)
+            else:
+                tok, problem, shown = None, problem_text(IdProblem(code)), mask(v)
+                stem = (self.stem_token(v[:17]), born_at, "M" if int(v[16]) % 2 else "F") if stem_ok else None
+            out.append((raw, tok, problem, shown, *(stem or (None, None, None))))
+        if out:
+            new = pa.Table.from_arrays([pa.array(list(col), f.type) for col, f in zip(zip(*out, strict=True),
+                                                                                    _ID_CACHE_SCHEMA, strict=True)],
+                                       schema=_ID_CACHE_SCHEMA)
+            self.cache = pa.concat_tables([self.cache, new])
+
+    def pending_table(self) -> pa.Table:
+        """Vault rows not yet stored, as Arrow."""
+        cols = list(zip(*self.pending.values(), strict=True)) if self.pending else [()] * len(_IDENTITY_SCHEMA)
+        return pa.Table.from_arrays([pa.array(list(c), f.type) for c, f in zip(cols, _IDENTITY_SCHEMA, strict=True)],
+                                    schema=_IDENTITY_SCHEMA)
 
     def mark_stored(self, tokens: Iterable[str]) -> None:
         """After a commit: these identities are in the vault, so their ciphertexts can be dropped."""
@@ -195,48 +285,15 @@ class IdLookup:
 
 def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
     """Lookup ``ids(raw, id_token, problem, masked, stem…)`` and ``identities_all`` (not yet stored) for ``raw``."""
-    distinct = [r[0] for r in con.execute(f"SELECT DISTINCT {ID_FIELD} FROM raw WHERE {ID_FIELD} IS NOT NULL").fetchall()]
-    raws, tokens, problems, masked = [], [], [], []
-    st, sb, ss = [], [], []
-    vt, vc, vm, vr, vb, vs, vst = [], [], [], [], [], [], []
-    for raw in distinct:
-        tok, problem, shown, stem = lookup.lookup(raw)
-        raws.append(raw)
-        tokens.append(tok)
-        problems.append(problem)
-        masked.append(shown)
-        if stem is None:
-            st.append(None)
-            sb.append(None)
-            ss.append(None)
-        else:
-            st.append(stem[0])
-            sb.append(stem[1])
-            ss.append(stem[2])
-        row = lookup.pending.get(tok) if tok is not None else None
-        if row is not None:
-            vt.append(row[0])
-            vc.append(row[1])
-            vm.append(row[2])
-            vr.append(row[3])
-            vb.append(row[4])
-            vs.append(row[5])
-            vst.append(row[6])
-    ids_arrow = pa.table({"raw": pa.array(raws, pa.string()), "id_token": pa.array(tokens, pa.string()),
-                          "problem": pa.array(problems, pa.string()), "masked": pa.array(masked, pa.string()),
-                          "stem_token": pa.array(st, pa.string()), "stem_birth_date": pa.array(sb, pa.date32()),
-                          "stem_sex": pa.array(ss, pa.string())})
-    identities_arrow = pa.table({
-        "id_token": pa.array(vt, pa.string()), "id_cipher": pa.array(vc, pa.string()),
-        "id_masked": pa.array(vm, pa.string()), "region_code": pa.array(vr, pa.string()),
-        "birth_date": pa.array(vb, pa.date32()), "sex": pa.array(vs, pa.string()),
-        "id_stem_token": pa.array(vst, pa.string()),
-    })
-    con.register("ids_arrow", ids_arrow)
+    lookup.check_new(con)
+    con.register("id_cache", lookup.cache)
+    con.execute(f"""CREATE OR REPLACE TABLE ids AS SELECT c.* FROM id_cache c
+                    SEMI JOIN (SELECT DISTINCT {ID_FIELD} AS raw FROM raw) d ON d.raw = c.raw""")
+    con.unregister("id_cache")
+    identities_arrow = lookup.pending_table()
     con.register("identities_arrow", identities_arrow)
-    con.execute("CREATE OR REPLACE TABLE ids AS SELECT * FROM ids_arrow")
-    con.execute("CREATE OR REPLACE TABLE identities_all AS SELECT DISTINCT ON (id_token) * FROM identities_arrow")
-    con.unregister("ids_arrow")
+    con.execute("""CREATE OR REPLACE TABLE identities_all AS
+                   SELECT i.* FROM identities_arrow i SEMI JOIN ids ON ids.id_token = i.id_token""")
     con.unregister("identities_arrow")
 
 

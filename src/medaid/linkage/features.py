@@ -53,7 +53,7 @@ def add_features(records: pd.DataFrame) -> pd.DataFrame:
     """Normalise the record columns and add name_norm, name_py, surname_py (returns a new frame)."""
     out = records[RECORD_COLUMNS].copy()
     for col in OPTIONAL_COLUMNS:
-        out[col] = records[col] if col in records else None
+        out[col] = records.get(col, None)
     for col in ("id_token", "name", "birth_date", "sex", "township_code", "address", "id_hint", "id_stem"):
         out[col] = _blank_to_none(out[col])
     out["phone"] = out["phone"].map(clean_phone)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from medaid.errors import ContractError
+from medaid.errors import ContractError, FeedbackRejected
 from medaid.reconcile.export import open_problems
 from medaid.reconcile.problems import Problem
 from medaid.reconcile.rounds import now_text
@@ -28,12 +28,16 @@ DONE, NOT_DONE, DISPUTED = "已处理", "未处理", "情况不属实"
 RESULTS = (DONE, NOT_DONE, DISPUTED)
 
 
-def write_worklists(out_dir: Path, year: int, *, url: str | None = None) -> dict[str, Path]:
-    """One file per township with its open problems; returns township code → file."""
+def write_worklists(out_dir: Path, year: int, *, url: str | None = None,
+                    township: str | None = None) -> dict[str, Path]:
+    """One file per township with its open problems; returns township code → file.
+    ``township``: write only that township's list (the web download)."""
     import xlsxwriter
 
     with engine_for(url).connect() as conn:
         rows = open_problems(conn, year)
+    if township is not None:
+        rows = [r for r in rows if str(r["township_code"]) == township]
     by_town: dict[str, list[dict[str, object]]] = {}
     for r in rows:
         by_town.setdefault(str(r["township_code"]) or "unknown", []).append(r)
@@ -98,8 +102,12 @@ def _read(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def import_feedback(paths: Iterable[Path], year: int, *, url: str | None = None,
-                    actor: str = "cli") -> FeedbackReport:
-    """Validate all files, then apply them in one transaction (nothing changes if any row is bad)."""
+                    actor: str = "cli", township: str | None = None) -> FeedbackReport:
+    """Validate all files, then apply them in one transaction (nothing changes if any row is bad).
+
+    ``township``: the uploader may only answer that township's problems (township staff on the web);
+    any other row is an error. The raised ContractError carries every bad row in ``.problems``.
+    """
     from medaid.audit.log import append_event
 
     report = FeedbackReport()
@@ -122,6 +130,10 @@ def import_feedback(paths: Iterable[Path], year: int, *, url: str | None = None,
                 if pid not in known:
                     report.errors.append(f"{where}: 问题编号 {pid} 不属于 {year} 年 not a problem of {year}")
                     continue
+                if township is not None and known[pid][0] != township:
+                    report.errors.append(f"{where}: 问题 {pid} 不属于本乡镇 {township} "
+                                         f"problem is not of your township")
+                    continue
                 if known[pid][0] != cells.get("乡镇代码", ""):
                     report.errors.append(f"{where}: 问题 {pid} 不属于乡镇 {cells.get('乡镇代码')} "
                                          f"problem belongs to township {known[pid][0]}")
@@ -131,9 +143,9 @@ def import_feedback(paths: Iterable[Path], year: int, *, url: str | None = None,
                     continue
                 todo.append((path, n, pid, result, cells.get("反馈说明", ""), cells.get("经办人", "") or actor))
         if report.errors:
-            raise ContractError("; ".join(report.errors[:20]) + (" …" if len(report.errors) > 20 else ""),
-                                f"反馈文件有 {len(report.errors)} 处错误，未导入任何内容，请更正后重新导入",
-                                file=",".join(p.name for p, _ in parsed))
+            raise FeedbackRejected("; ".join(report.errors[:20]) + (" …" if len(report.errors) > 20 else ""),
+                                   f"反馈文件有 {len(report.errors)} 处错误，未导入任何内容，请更正后重新导入",
+                                   file=",".join(p.name for p, _ in parsed), problems=list(report.errors))
         at = now_text()
         for path, _n, pid, result, note, who in todo:
             report.rows += 1

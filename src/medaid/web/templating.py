@@ -33,6 +33,12 @@ NAV: tuple[NavItem, ...] = (
     NavItem("nav.jobs", "/jobs", Permission.JOBS_READ),
     NavItem("nav.people", "/people", Permission.PEOPLE_READ),
     NavItem("nav.audit", "/audit", Permission.AUDIT_READ),
+    NavItem("nav.cases", "/cases", Permission.CASES_READ),
+    NavItem("nav.payouts", "/payouts", Permission.PAYOUTS_READ),
+    NavItem("nav.supervise", "/supervise", Permission.SUPERVISE_READ),
+    NavItem("nav.person", "/person", Permission.PEOPLE_READ),
+    NavItem("nav.reconcile", "/reconcile", Permission.RECONCILE_READ),
+    NavItem("nav.identify", "/identify", Permission.IDENTIFY_READ),
 )
 """Later areas (reconciliation, cases, supervision, what-if) add one line here and one router."""
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from medaid.api.v1 import jobs, loads, me, people
+from medaid.api.v1 import cases, jobs, loads, me, payouts, people, reports
+from medaid.api.v1 import identify, reconcile
+from medaid.api.v1 import quote
 
 router = APIRouter(prefix="/api/v1")
-for module in (me, loads, jobs, people):
+for module in (me, loads, jobs, people, cases, payouts, reports, reconcile, identify, quote):
     router.include_router(module.router)
