@@ -30,6 +30,7 @@ from medaid.identify.thresholds import DiseaseMap, Thresholds
 
 DISEASE_CLASSES = ("cancer", "esrd", "rare", "chronic")
 INCOME_KINDS = ("wage", "business", "pension", "transfer", "property", "other")
+ASSISTANCE_CATEGORIES = ("dibao", "tekun")  # their transfer records are assistance payments, not income
 
 
 @dataclass(slots=True)
@@ -166,7 +167,17 @@ def person_features(inp: Inputs, th: Thresholds, dmap: DiseaseMap) -> pd.DataFra
     p["alive"] = ~p.index.isin(dead)
     p["age"] = ((end - p["birth_date"]).dt.days // 365.25).fillna(40).astype(int)
 
+    start = pd.Timestamp(year, 1, 1)
+    r = inp.roster
+    active = r[(r["valid_from"] <= end) & (r["valid_to"].isna() | (r["valid_to"] >= start))]
+    cats = active.groupby("id_token")["category"].agg(lambda s: ",".join(sorted(set(s))))
+    p["categories"] = cats.reindex(p.index).fillna("")
+
     inc = annual_income(inp.income, year - 1, year)
+    # assistance payments (低保金、特困供养金) are the help itself, not income for the need test:
+    # transfers of people on a dibao/tekun roster are left out (their family support with them)
+    assisted = set(r.loc[r["category"].isin(ASSISTANCE_CATEGORIES), "id_token"])
+    inc = inc[~((inc["kind"] == "transfer") & inc["id_token"].isin(assisted))]
     p["income_fen"] = inc.groupby("id_token")["fen"].sum().reindex(p.index).fillna(0)
     earned = inc[inc["kind"].isin(["wage", "business"]) & (inc["fen"] > 0)]
     p["has_income_record"] = p.index.isin(earned["id_token"])
@@ -185,12 +196,6 @@ def person_features(inp: Inputs, th: Thresholds, dmap: DiseaseMap) -> pd.DataFra
     p["disability_level"] = inp.disability.groupby("id_token")["level"].min().reindex(p.index).fillna(0).astype(int)
     emp = inp.employment.sort_values("since").drop_duplicates("id_token", keep="last").set_index("id_token")
     p["unemployed"] = (emp["status"].reindex(p.index) == "unemployed").fillna(False).astype(bool)
-
-    start = pd.Timestamp(year, 1, 1)
-    r = inp.roster
-    active = r[(r["valid_from"] <= end) & (r["valid_to"].isna() | (r["valid_to"] >= start))]
-    cats = active.groupby("id_token")["category"].agg(lambda s: ",".join(sorted(set(s))))
-    p["categories"] = cats.reindex(p.index).fillna("")
 
     c = inp.claims.assign(dclass=classify_codes(inp.claims["diagnosis_code"], dmap))
     cy = c[c["year"] == year]
@@ -278,6 +283,13 @@ def household_features(people: pd.DataFrame, assets: pd.DataFrame, th: Threshold
     hh["township_code"] = head["township_code"].fillna(first["township_code"])
     hh["village"] = head["village"].fillna(first["village"])
 
+    able = (alive["age"].between(18, 59) & ~alive["disability_level"].isin([1, 2]) & ~alive["unemployed"])
+    hh["able_without_record"] = (able & ~alive["has_income_record"]).groupby(alive["household_id"]).sum()
+    hh["head_age"] = alive[alive["relation"] == "head"].groupby("household_id")["age"].max().reindex(hh.index)
+    hh["head_age"] = hh["head_age"].fillna(hh["mean_age"])
+    hh["recorded_per_head_fen"] = hh["income_fen"] / hh["members"]
+    hh["burden_per_head_fen"] = hh["burden_fen"] / hh["members"]
+    hh["recorded_adjusted_per_head_fen"] = hh["recorded_per_head_fen"] - hh["burden_per_head_fen"]
     total_income = hh["income_fen"] + hh["inferred_income_fen"]
     hh["income_per_head_fen"] = total_income / hh["members"]
     hh["adjusted_per_head_fen"] = (total_income - hh["burden_fen"]) / hh["members"]
@@ -298,6 +310,8 @@ def household_features(people: pd.DataFrame, assets: pd.DataFrame, th: Threshold
     hh["costly_vehicle"] = hh.index.isin(car["household_id"])
     hh["financial_per_head_fen"] = fin.reindex(hh.index).fillna(0) / hh["members"]
     hh["business_assets_fen"] = biz.reindex(hh.index).fillna(0)
+    vehicles = ast[ast["kind"] == "vehicle"].groupby("household_id")["value_fen"].max()
+    hh["vehicle_value_fen"] = vehicles.reindex(hh.index).fillna(0)
     std = th.dibao_standard_yuan * 100
     hh["asset_fail"] = ((hh["houses"] > a.exempt_houses) | hh["costly_vehicle"]
                         | (hh["financial_per_head_fen"] > a.financial_per_head_multiple * std)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from medaid.domain.idnumber import IdProblem, check_char, find_problem, mask, normalise, problem_text
 from medaid.domain.names import normalise_name
@@ -202,7 +203,8 @@ class IdLookup:
         self.stem_token = stem_tokeniser()
         self.seen: dict[str, _Hit] = {}  # raw → (token, problem, masked, stem), for ``lookup``
         self.cache = _ID_CACHE_SCHEMA.empty_table()  # every raw value ``build_ids`` has seen this run
-        self.pending: dict[str, _IdentityRow] = {}
+        self.pending: dict[str, _IdentityRow] = {}  # from ``lookup``
+        self._pending_chunks: list[pa.Table] = []  # from ``check_new``
 
     def _token(self, value: str) -> str:
         mac = self._mac.copy()
@@ -241,46 +243,93 @@ class IdLookup:
         return hit
 
     def check_new(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Check, tokenise and encrypt the distinct ID values of ``raw`` not seen yet; add to ``cache``."""
+        """Check, tokenise and encrypt the distinct ID values of ``raw`` not seen yet; add to ``cache``.
+
+        SQL does the check, masking and what the digits encode; Python runs three tight loops over
+        new values only (token HMAC, stem HMAC, AES-GCM), and results move as Arrow columns.
+        """
         con.execute("SELECT 1").fetchall()  # completes any pending result: register() refuses to run over one
         con.register("id_cache", self.cache)
-        born = "born"
-        rows = con.execute(f"""
+        today = self.today
+        tbl = con.execute(f"""
             WITH d AS (SELECT DISTINCT {ID_FIELD} AS raw FROM raw WHERE {ID_FIELD} IS NOT NULL
                        EXCEPT SELECT raw FROM id_cache),
                  n AS (SELECT raw, {id_normal_sql('raw')} AS v FROM d),
-                 b AS (SELECT raw, v, {id_birth_sql('v')} AS born FROM n)
-            SELECT raw, v, {id_problem_sql('v', born, self.today)} AS code,
-                   {id_stem_ok_sql('v', born, self.today)} AS stem_ok, born
-            FROM b""").fetchall()
+                 b AS (SELECT raw, v, {id_birth_sql('v')} AS born FROM n),
+                 c AS (SELECT *, {id_problem_sql('v', 'born', today)} AS code,
+                              {id_stem_ok_sql('v', 'born', today)} AS stem_ok FROM b)
+            SELECT raw, v, code, coalesce(stem_ok, FALSE) AS stem_ok,
+                   CASE {" ".join(f"WHEN code = '{p.value}' THEN {lit(problem_text(p))}" for p in IdProblem)} END
+                       AS problem,
+                   CASE WHEN length(v) = 18 THEN substr(v, 1, 6) || '********' || substr(v, 15, 4)
+                        WHEN length(v) <= 4 THEN repeat('*', length(v))
+                        ELSE substr(v, 1, 2) || repeat('*', length(v) - 4) || substr(v, -2) END AS masked,
+                   substr(v, 1, 6) AS region_code,
+                   CASE WHEN code IS NULL OR stem_ok THEN born END AS born,
+                   CASE WHEN code IS NULL OR stem_ok THEN
+                       CASE WHEN (ascii(substr(v, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END END AS sex
+            FROM c""").to_arrow_table()
         con.unregister("id_cache")
-        out: list[tuple[str, str | None, str | None, str, str | None, dt.date | None, str | None]] = []
-        for raw, v, code, stem_ok, born_at in rows:
-            if v is None:  # not plain ASCII: the Python reference decides
-                tok, problem, shown, stem = self.lookup(raw)
-            elif code is None:
-                tok, problem, shown, stem = self._token(v), None, f"{v[:6]}********{v[-4:]}", None
-                self._identity(tok, v, shown, born_at)
-            else:
-                tok, problem, shown = None, problem_text(IdProblem(code)), mask(v)
-                stem = (self.stem_token(v[:17]), born_at, "M" if int(v[16]) % 2 else "F") if stem_ok else None
-            out.append((raw, tok, problem, shown, *(stem or (None, None, None))))
-        if out:
-            new = pa.Table.from_arrays([pa.array(list(col), f.type) for col, f in zip(zip(*out, strict=True),
-                                                                                    _ID_CACHE_SCHEMA, strict=True)],
-                                       schema=_ID_CACHE_SCHEMA)
-            self.cache = pa.concat_tables([self.cache, new])
+        if not tbl.num_rows:
+            return
+        raws, values, codes = (tbl.column(c).to_pylist() for c in ("raw", "v", "code"))
+        stem_ok = tbl.column("stem_ok").to_pylist()
+        valid = [i for i, (v, c) in enumerate(zip(values, codes, strict=True)) if v is not None and c is None]
+        stemmed = [i for i, (c, ok) in enumerate(zip(codes, stem_ok, strict=True)) if c is not None and ok]
+        fallback = [i for i, v in enumerate(values) if v is None]  # not plain ASCII: the Python reference
+        valid_values = [values[i] for i in valid]
+        tokens = [self._token(v) for v in valid_values]
+        stems_of_valid = [self.stem_token(v[:17]) for v in valid_values]
+        ciphers = self.encrypt_many(valid_values, tokens)
+        token_col: list[str | None] = [None] * len(raws)
+        stem_col: list[str | None] = [None] * len(raws)
+        for i, tok in zip(valid, tokens, strict=True):
+            token_col[i] = tok
+        for i in stemmed:
+            stem_col[i] = self.stem_token(values[i][:17])
+        problem_col: list[str | None] = tbl.column("problem").to_pylist()
+        masked_col: list[str | None] = tbl.column("masked").to_pylist()
+        born_col: list[dt.date | None] = tbl.column("born").to_pylist()
+        sex_col: list[str | None] = tbl.column("sex").to_pylist()
+        for i in fallback:
+            token_col[i], problem_col[i], masked_col[i], stem = self.lookup(raws[i])
+            if stem is not None:
+                stem_col[i], born_col[i], sex_col[i] = stem
+        valid_rows = tbl.take(pa.array(valid, pa.int64()))
+        self._pending_chunks.append(pa.Table.from_arrays([
+            pa.array(tokens, pa.string()), pa.array(ciphers, pa.string()), valid_rows.column("masked"),
+            valid_rows.column("region_code"), valid_rows.column("born"), valid_rows.column("sex"),
+            pa.array(stems_of_valid, pa.string())], schema=_IDENTITY_SCHEMA))
+        is_stem = [c is not None and s is not None for c, s in zip(problem_col, stem_col, strict=True)]
+        new = pa.Table.from_arrays([
+            pa.array(raws, pa.string()), pa.array(token_col, pa.string()), pa.array(problem_col, pa.string()),
+            pa.array(masked_col, pa.string()), pa.array(stem_col, pa.string()),
+            pa.array([b if k else None for b, k in zip(born_col, is_stem, strict=True)], pa.date32()),
+            pa.array([x if k else None for x, k in zip(sex_col, is_stem, strict=True)], pa.string())],
+            schema=_ID_CACHE_SCHEMA)
+        self.cache = pa.concat_tables([self.cache, new])
+
+    def encrypt_many(self, values: list[str], tokens: list[str]) -> list[str]:
+        """``encrypt`` over many values (one call site, so the loop stays in one frame)."""
+        encrypt = self.encrypt
+        return [encrypt(v, t) for v, t in zip(values, tokens, strict=True)]
 
     def pending_table(self) -> pa.Table:
-        """Vault rows not yet stored, as Arrow."""
+        """Vault rows not yet stored, as Arrow (a token may repeat; callers take one row per token)."""
         cols = list(zip(*self.pending.values(), strict=True)) if self.pending else [()] * len(_IDENTITY_SCHEMA)
-        return pa.Table.from_arrays([pa.array(list(c), f.type) for c, f in zip(cols, _IDENTITY_SCHEMA, strict=True)],
-                                    schema=_IDENTITY_SCHEMA)
+        single = pa.Table.from_arrays([pa.array(list(c), f.type) for c, f in zip(cols, _IDENTITY_SCHEMA, strict=True)],
+                                      schema=_IDENTITY_SCHEMA)
+        return pa.concat_tables([*self._pending_chunks, single])
 
     def mark_stored(self, tokens: Iterable[str]) -> None:
         """After a commit: these identities are in the vault, so their ciphertexts can be dropped."""
-        for tok in tokens:
+        stored = list(tokens)
+        for tok in stored:
             self.pending.pop(tok, None)
+        if self._pending_chunks:
+            gone = pa.array(stored, pa.string())
+            kept = [c.filter(pc.invert(pc.is_in(c.column("id_token"), value_set=gone))) for c in self._pending_chunks]
+            self._pending_chunks = [c for c in kept if c.num_rows]
 
 
 def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
@@ -293,7 +342,7 @@ def build_ids(con: duckdb.DuckDBPyConnection, lookup: IdLookup) -> None:
     identities_arrow = lookup.pending_table()
     con.register("identities_arrow", identities_arrow)
     con.execute("""CREATE OR REPLACE TABLE identities_all AS
-                   SELECT i.* FROM identities_arrow i SEMI JOIN ids ON ids.id_token = i.id_token""")
+                   SELECT DISTINCT ON (id_token) i.* FROM identities_arrow i SEMI JOIN ids ON ids.id_token = i.id_token""")
     con.unregister("identities_arrow")
 
 

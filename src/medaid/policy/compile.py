@@ -22,7 +22,8 @@ from decimal import Decimal
 from medaid.policy.dialects import Dialect
 from medaid.policy.online import RULE_REVERSAL, RULE_REVERSED
 from medaid.policy.params import RBand, Variant, variants
-from medaid.policy.schema import BP, LOCATIONS, TAGS, VISIT_TYPES, Base, Layer, Policy, Schedule
+from medaid.policy.policy_set import PolicyLike, PolicySet, as_set
+from medaid.policy.schema import BP, LOCATIONS, TAGS, VISIT_TYPES, Base, Layer, Schedule
 
 HALF = BP // 2
 
@@ -149,46 +150,83 @@ def _base_expr(layer: Layer) -> str:
 GIVEN, NOT_COVERED, NOT_ELIGIBLE = 0, 1, 2
 
 
-def rule_names(layer: Layer) -> dict[str, int]:
-    """Rule text → the small integer the chain carries for it (mapped back in the final select)."""
-    names = {f"{layer.id}.given": GIVEN, f"{layer.id}.not_covered": NOT_COVERED,
-             f"{layer.id}.not_eligible": NOT_ELIGIBLE}
-    for s in layer.schedules:
-        for v in variants(layer, s):
-            names.setdefault(v.rule, len(names))
+def rule_names(layers: Layer | Sequence[Layer]) -> dict[str, int]:
+    """Rule text → the small integer the chain carries for it (mapped back in the final select).
+
+    ``layers`` are one layer, or the same layer in each policy of a set (their rules are merged).
+    """
+    group = [layers] if isinstance(layers, Layer) else list(layers)
+    lid = group[0].id
+    names = {f"{lid}.given": GIVEN, f"{lid}.not_covered": NOT_COVERED, f"{lid}.not_eligible": NOT_ELIGIBLE}
+    for layer in group:
+        for s in layer.schedules:
+            for v in variants(layer, s):
+                names.setdefault(v.rule, len(names))
     return names
 
 
-def _layer_ctes(k: int, layer: Layer, src: str, d: Dialect) -> tuple[list[str], str]:
+def _t(ts: str, ys: str, y: str) -> str:
+    """Actual YTD payout across a policy change (policy_set): min(T_start + Y − Y_start, max(T_start, Y))."""
+    return f"LEAST({ts} + {y} - {ys}, GREATEST({ts}, {y}))"
+
+
+def _layer_ctes(k: int, group: Sequence[Layer], src: str, d: Dialect,
+                keep: Sequence[str]) -> tuple[list[str], str]:
     """CTEs settling layer ``k`` on top of relation ``src``; returns them and the last CTE's name.
 
-    Y before the claim is P at (cumulative − this claim's contribution), the same value LAG(Y)
-    would give, without a second window pass.
+    ``group`` is the layer in each policy of the set (one policy: one layer). Y before the claim is
+    P at (cumulative − this claim's contribution), the same value LAG(Y) would give, without a
+    second window pass. With several policies, each accumulates every claim; the claim's own
+    policy (column ``seg``) decides its payout through the carried-over total T (policy_set).
     """
     p = f"l{k}"
+    layer = group[0]
+    many = len(group) > 1
     base = f"{p}_base"
     ctes = [f"{p}a AS (SELECT *, {_base_expr(layer)} AS {base} FROM {src})"]
-    xs, cums, pays, ys, paids, rules = [], [], [], [], [], []
+    xs, cums, pays, ys, spans, paids, rules = [], [], [], [], [], [], []
+    ts_steps: list[list[str]] = [[] for _ in group[1:]]
     given = _given(layer)
-    names = rule_names(layer)
-    for j, s in enumerate(layer.schedules):
-        vs = variants(layer, s)
-        vcols = []
-        for i, v in enumerate(vs):
-            col = f"{p}_s{j}_v{i}"
-            xs.append(f"{_contribution(layer, s, v, base, d)} AS {col}_x")
-            cums.append(f"SUM({col}_x) OVER ({_WINDOW}) AS {col}_cum")
-            pays.append(f"{_payout(v, f'{col}_cum', d)} AS {col}_p")
-            pays.append(f"{_payout(v, f'({col}_cum - {col}_x)', d)} AS {col}_p0")
-            vcols.append(col)
-        y = f"{p}_s{j}_y"
-        ys.append(f"{d.greatest([f'{c}_p' for c in vcols])} AS {y}")
-        ys.append(f"{d.greatest([f'{c}_p0' for c in vcols])} AS {y}0")
-        paids.append(f"WHEN {_match(s, d)} THEN {y} - {y}0")
-        applicable = " OR ".join(f"({_applies(layer, v)})" for v in vs)
-        best = " ".join(f"WHEN {c}_p = {y} THEN {names.setdefault(v.rule, len(names))}"
-                        for c, v in zip(vcols, vs, strict=True))
-        rules.append(f"WHEN {_match(s, d)} THEN CASE WHEN NOT ({applicable}) THEN {NOT_ELIGIBLE} {best} END")
+    names = rule_names(group)
+    for j, s0 in enumerate(layer.schedules):
+        per_policy_paid, per_policy_rule = [], []
+        for q, lay in enumerate(group):
+            s = lay.schedules[j]
+            vs = variants(lay, s)
+            vcols = []
+            for i, v in enumerate(vs):
+                col = f"{p}_q{q}_s{j}_v{i}" if many else f"{p}_s{j}_v{i}"
+                xs.append(f"{_contribution(lay, s, v, base, d)} AS {col}_x")
+                cums.append(f"SUM({col}_x) OVER ({_WINDOW}) AS {col}_cum")
+                pays.append(f"{_payout(v, f'{col}_cum', d)} AS {col}_p")
+                pays.append(f"{_payout(v, f'({col}_cum - {col}_x)', d)} AS {col}_p0")
+                vcols.append(col)
+            y = f"{p}_q{q}_s{j}_y" if many else f"{p}_s{j}_y"
+            ys.append(f"{d.greatest([f'{c}_p' for c in vcols])} AS {y}")
+            ys.append(f"{d.greatest([f'{c}_p0' for c in vcols])} AS {y}0")
+            applicable = " OR ".join(f"({_applies(lay, v)})" for v in vs)
+            best = " ".join(f"WHEN {c}_p = {y} THEN {names[v.rule]}" for c, v in zip(vcols, vs, strict=True))
+            per_policy_rule.append(f"CASE WHEN NOT ({applicable}) THEN {NOT_ELIGIBLE} {best} END")
+            if not many:
+                per_policy_paid.append(f"{y} - {y}0")
+                continue
+            # Y_q at the start and end of policy q's period: Y is monotone, so a MAX over the person
+            ystart, yend, ts = f"{p}_q{q}_s{j}_ys", f"{p}_q{q}_s{j}_ye", f"{p}_q{q}_s{j}_ts"
+            spans.append(f"COALESCE(MAX(CASE WHEN seg < {q} THEN {y} END) OVER (PARTITION BY person), 0) AS {ystart}")
+            spans.append(f"COALESCE(MAX(CASE WHEN seg <= {q} THEN {y} END) OVER (PARTITION BY person), 0) AS {yend}")
+            if q == 0:
+                ts = "0"
+            else:
+                prev_ts = "0" if q == 1 else f"{p}_q{q - 1}_s{j}_ts"
+                ts_steps[q - 1].append(f"{_t(prev_ts, f'{p}_q{q - 1}_s{j}_ys', f'{p}_q{q - 1}_s{j}_ye')} AS {ts}")
+            per_policy_paid.append(f"{_t(ts, ystart, y)} - {_t(ts, ystart, f'{y}0')}")
+        if many:
+            paid_j = "CASE seg " + " ".join(f"WHEN {q} THEN {e}" for q, e in enumerate(per_policy_paid)) + " END"
+            rule_j = "CASE seg " + " ".join(f"WHEN {q} THEN {e}" for q, e in enumerate(per_policy_rule)) + " END"
+        else:
+            paid_j, rule_j = per_policy_paid[0], per_policy_rule[0]
+        paids.append(f"WHEN {_match(s0, d)} THEN {paid_j}")
+        rules.append(f"WHEN {_match(s0, d)} THEN {rule_j}")
     paid = f"CASE {' '.join(paids)} ELSE 0 END"
     rule = f"CASE {' '.join(rules)} ELSE {NOT_COVERED} END"
     if given:
@@ -198,9 +236,16 @@ def _layer_ctes(k: int, layer: Layer, src: str, d: Dialect) -> tuple[list[str], 
     ctes.append(f"{p}b AS (SELECT *, {', '.join(cums)} FROM {p}x)")
     ctes.append(f"{p}c AS (SELECT *, {', '.join(pays)} FROM {p}b)")
     ctes.append(f"{p}d AS (SELECT *, {', '.join(ys)} FROM {p}c)")
-    ctes.append(f"{p}e AS (SELECT *, {d.cast_bigint(paid)} AS {p}_paid, {rule} AS {p}_rule FROM {p}d)")
+    last = f"{p}d"
+    if many:
+        ctes.append(f"{p}w AS (SELECT *, {', '.join(spans)} FROM {last})")
+        last = f"{p}w"
+        for q, step in enumerate(ts_steps, 1):
+            if step:
+                ctes.append(f"{p}t{q} AS (SELECT *, {', '.join(step)} FROM {last})")
+                last = f"{p}t{q}"
+    ctes.append(f"{p}e AS (SELECT *, {d.cast_bigint(paid)} AS {p}_paid, {rule} AS {p}_rule FROM {last})")
     # keep the relation narrow: drop this layer's working columns, carry earlier_fen forward
-    keep = list(CHAIN_COLUMNS)
     carried = [f"l{i}_base, l{i}_paid, l{i}_rule" for i in range(k)]
     ctes.append(
         f"{p} AS (SELECT {', '.join(keep)}, {', '.join([*carried, f'{base}, {p}_paid, {p}_rule'])}, "
@@ -209,10 +254,23 @@ def _layer_ctes(k: int, layer: Layer, src: str, d: Dialect) -> tuple[list[str], 
     return ctes, p
 
 
-def compile_policy(policy: Policy, dialect: Dialect, *, source: str = "claims_in",
+def _segment(pset: PolicySet, d: Dialect) -> str:
+    """Index of the policy valid on the claim's settle date (the set is ordered and gap-free)."""
+    whens = " ".join(f"WHEN settle_date < DATE {d.literal(p.valid_from.isoformat())} THEN {q - 1}"
+                     for q, p in enumerate(pset.policies) if q > 0)
+    return f"CASE {whens} ELSE {len(pset.policies) - 1} END"
+
+
+def compile_policy(policy: PolicyLike, dialect: Dialect, *, source: str = "claims_in",
                    order: Sequence[str] | None = None) -> CompiledPolicy:
-    """Compile ``policy`` (optionally with its layers in ``order``) to one SQL query over ``source``."""
-    layers = [policy.layer(i) for i in order] if order else list(policy.layers)
+    """Compile ``policy`` (one policy or a dated set; optionally with its layers in ``order``) to one
+    SQL query over ``source``."""
+    pset = as_set(policy)
+    ids = list(order) if order else [layer.id for layer in pset.layers]
+    groups = [[p.layer(i) for p in pset.policies] for i in ids]
+    layers = [g[0] for g in groups]
+    many = len(pset.policies) > 1
+    keep = [*CHAIN_COLUMNS, "seg"] if many else list(CHAIN_COLUMNS)
     d = dialect
     flags = (
         f"flagged AS (SELECT i.*, CASE WHEN i.reverses_claim_id IS NOT NULL THEN {d.literal(RULE_REVERSAL)} "
@@ -227,11 +285,12 @@ def compile_policy(policy: Policy, dialect: Dialect, *, source: str = "claims_in
     ctes = [flags, "l0src AS (SELECT person, claim_id, settle_date, "
                    "ROW_NUMBER() OVER (PARTITION BY person ORDER BY settle_date, claim_id) AS seq, "
                    f"{vt} AS vt, {loc} AS loc, hospital_level, in_scope_fen, total_fen, basic_paid_fen, "
-                   f"critical_paid_fen, {tags} AS tags, CAST(0 AS {d.bigint}) AS earlier_fen "
-                   "FROM flagged WHERE status IS NULL)"]
+                   f"critical_paid_fen, {tags} AS tags, CAST(0 AS {d.bigint}) AS earlier_fen"
+                   + (f", {_segment(pset, d)} AS seg" if many else "")
+                   + " FROM flagged WHERE status IS NULL)"]
     src = "l0src"
-    for k, layer in enumerate(layers):
-        more, src = _layer_ctes(k, layer, src, d)
+    for k, group in enumerate(groups):
+        more, src = _layer_ctes(k, group, src, d, keep)
         ctes.extend(more)
     # one row per claim and layer: cross join with the layer positions, so the CTE chain runs once
     n = len(layers)
@@ -241,10 +300,10 @@ def compile_policy(policy: Policy, dialect: Dialect, *, source: str = "claims_in
     def pick(col: str) -> str:
         return "CASE lp.position " + " ".join(f"WHEN {k} THEN l{k}_{col}" for k in range(n)) + " END"
 
-    def rule_text(k: int, layer: Layer) -> str:
-        return f"CASE l{k}_rule " + " ".join(f"WHEN {i} THEN {d.literal(r)}" for r, i in rule_names(layer).items()) + " END"
+    def rule_text(k: int, group: Sequence[Layer]) -> str:
+        return f"CASE l{k}_rule " + " ".join(f"WHEN {i} THEN {d.literal(r)}" for r, i in rule_names(group).items()) + " END"
 
-    rule = "CASE lp.position " + " ".join(f"WHEN {k} THEN {rule_text(k, x)}" for k, x in enumerate(layers)) + " END"
+    rule = "CASE lp.position " + " ".join(f"WHEN {k} THEN {rule_text(k, g)}" for k, g in enumerate(groups)) + " END"
     zero = f"CAST(0 AS {d.bigint})"
     selects = [
         f"SELECT person, claim_id, settle_date, {layer_name} AS layer, lp.position AS position, "
@@ -255,4 +314,4 @@ def compile_policy(policy: Policy, dialect: Dialect, *, source: str = "claims_in
         "WHERE status IS NOT NULL",
     ]
     sql = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(selects)
-    return CompiledPolicy(policy.id, tuple(layer.id for layer in layers), d.name, sql)
+    return CompiledPolicy(pset.id, tuple(layer.id for layer in layers), d.name, sql)

@@ -16,7 +16,8 @@ from decimal import Decimal
 from medaid.domain.money import round_fen
 from medaid.errors import PolicyError
 from medaid.policy.params import RBand, Variant, applies, schedule_for, term_for, variants
-from medaid.policy.schema import Base, Layer, Policy
+from medaid.policy.policy_set import PolicyLike, PolicySet, as_set
+from medaid.policy.schema import Base, Layer
 
 ZERO = Decimal(0)
 
@@ -50,6 +51,8 @@ class YtdState:
 
     cumulative: dict[str, Decimal] = field(default_factory=dict)  # key "layer.schedule.variant"
     paid: dict[str, Decimal] = field(default_factory=dict)  # key "layer.schedule"
+    """With a policy set of several policies, keys prefixed ``"<policy id>|"`` hold each policy's own
+    accumulators and Y; unprefixed ``paid`` keys hold what was actually paid (T, see policy_set)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def _base(layer: Layer, claim: Claim, earlier: Decimal) -> Decimal:
             return max(claim.total - earlier, ZERO)
 
 
-def _layer(layer: Layer, claim: Claim, state: YtdState, earlier: Decimal) -> tuple[LayerResult, YtdState]:
+def _layer(layer: Layer, claim: Claim, state: YtdState, earlier: Decimal,
+           prefix: str = "") -> tuple[LayerResult, YtdState]:
     base = _base(layer, claim, earlier)
     given = getattr(claim, layer.given_field) if layer.given_field else None
     if given is not None:
@@ -125,7 +129,7 @@ def _layer(layer: Layer, claim: Claim, state: YtdState, earlier: Decimal) -> tup
     if schedule is None:
         return LayerResult(layer.id, layer.name, base, ZERO, base, f"{layer.id}.not_covered"), state
     vs = variants(layer, schedule)
-    skey = f"{layer.id}.{schedule.id}"
+    skey = f"{prefix}{layer.id}.{schedule.id}"
     cum = dict(state.cumulative)
     applicable = [v for v in vs if applies(layer, v, claim.categories)]
     for v in applicable:
@@ -134,9 +138,9 @@ def _layer(layer: Layer, claim: Claim, state: YtdState, earlier: Decimal) -> tup
             add = ZERO if term is None else band_amount(max(base - term.deductible, ZERO), term.bands)[0]
         else:
             add = base
-        cum[v.rule] = cum.get(v.rule, ZERO) + add
+        cum[prefix + v.rule] = cum.get(prefix + v.rule, ZERO) + add
     before = state.paid.get(skey, ZERO)
-    payouts = [ytd_payout(v, cum.get(v.rule, ZERO)) for v in vs]
+    payouts = [ytd_payout(v, cum.get(prefix + v.rule, ZERO)) for v in vs]
     after = max(payouts)
     best = vs[payouts.index(after)]
     new_state = YtdState(cum, {**state.paid, skey: after})
@@ -144,7 +148,7 @@ def _layer(layer: Layer, claim: Claim, state: YtdState, earlier: Decimal) -> tup
     if not applicable:
         return LayerResult(layer.id, layer.name, base, paid, base - paid, f"{layer.id}.not_eligible",
                            ytd_paid=after), new_state
-    c = cum.get(best.rule, ZERO)
+    c = cum.get(prefix + best.rule, ZERO)
     if best.per_admission:
         term = term_for(best, claim.location, claim.hospital_level)
         ded = ZERO if term is None else min(term.deductible, base)
@@ -160,24 +164,56 @@ def _layer(layer: Layer, claim: Claim, state: YtdState, earlier: Decimal) -> tup
                        after), new_state
 
 
-def quote(claim: Claim, ytd_state: YtdState, policy: Policy, *, order: Sequence[str] | None = None) -> Settlement:
+def _layer_in_set(pset: PolicySet, k: int, layer_id: str, claim: Claim, state: YtdState,
+                  earlier: Decimal) -> tuple[LayerResult, YtdState]:
+    """Layer ``layer_id`` of a claim settled under policy ``k`` of a set with a change in the year.
+
+    Every policy of the set accumulates the claim (its own Y on the whole year); the claim is paid
+    T_after − T_before with T_after = min(T_before + ΔY_k, max(T_before, Y_k(after))) — see policy_set.
+    """
+    results: list[LayerResult] = []
+    for p in pset.policies:
+        res, state = _layer(p.layer(layer_id), claim, state, earlier, prefix=f"{p.id}|")
+        results.append(res)
+    res = results[k]
+    if res.ytd_paid is None:  # given amount or not covered: outside the schedule's accounting
+        return res, state
+    schedule = schedule_for(pset.policies[k].layer(layer_id), claim.visit_type, claim.location)
+    assert schedule is not None  # ytd_paid is only set when a schedule matched
+    skey = f"{layer_id}.{schedule.id}"
+    t_before = state.paid.get(skey, ZERO)
+    paid = min(res.paid, max(ZERO, res.ytd_paid - t_before))
+    state = YtdState(state.cumulative, {**state.paid, skey: t_before + paid})
+    return replace(res, paid=paid, remaining=res.base - paid, ytd_paid=t_before + paid), state
+
+
+def quote(claim: Claim, ytd_state: YtdState, policy: PolicyLike, *, order: Sequence[str] | None = None) -> Settlement:
     """Settle one claim given the person's year-to-date state; returns the trace and the new state.
 
-    ``order`` permutes the layers (used by the optimal plan); default is the policy's own order.
+    ``policy`` is one policy or a set of dated policies (the one valid on the settle date applies,
+    year-to-date state carries over a change). ``order`` permutes the layers (used by the optimal
+    plan); default is the policy's own order.
     """
-    if not policy.covers(claim.settle_date):
+    pset = as_set(policy)
+    if not pset.covers(claim.settle_date):
+        spans = ", ".join(f"{a}..{b or 'open'}" for a, b in pset.bounds())
         raise PolicyError(
-            f"claim {claim.claim_id} settled {claim.settle_date} is outside policy {policy.id} "
-            f"({policy.valid_from}..{policy.valid_to or 'open'}); use the policy valid on that date",
-            f"结算单 {claim.claim_id} 的结算日期 {claim.settle_date} 不在政策 {policy.id} 有效期内，请使用当日有效的政策",
-            file=policy.id,
+            f"claim {claim.claim_id} settled {claim.settle_date} is outside policy {pset.id} ({spans}); "
+            "use the policy valid on that date",
+            f"结算单 {claim.claim_id} 的结算日期 {claim.settle_date} 不在政策 {pset.id} 有效期内，请使用当日有效的政策",
+            file=pset.id,
         )
-    layers = [policy.layer(i) for i in order] if order else policy.layers
+    k = pset.index_at(claim.settle_date)
+    own = pset.policies[k]
+    ids = list(order) if order else [layer.id for layer in pset.layers]
     results: list[LayerResult] = []
     state = ytd_state
     earlier = ZERO
-    for layer in layers:
-        res, state = _layer(layer, claim, state, earlier)
+    for layer_id in ids:
+        if len(pset.policies) == 1:
+            res, state = _layer(own.layer(layer_id), claim, state, earlier)
+        else:
+            res, state = _layer_in_set(pset, k, layer_id, claim, state, earlier)
         results.append(res)
         earlier += res.paid
     return Settlement(claim.claim_id, tuple(results), state)
@@ -196,7 +232,7 @@ def claim_order(claims: Iterable[Claim]) -> list[Claim]:
 def settle_person_year(
     claims: Iterable[Claim],
     categories: Collection[str] = (),
-    policy: Policy | None = None,
+    policy: PolicyLike | None = None,
     *,
     order: Sequence[str] | None = None,
 ) -> list[Settlement]:
@@ -212,7 +248,7 @@ def settle_person_year(
     ordered = claim_order(claims)
     reversing = {c.claim_id for c in ordered if c.reverses_claim_id}
     reversed_ids = {c.reverses_claim_id for c in ordered if c.reverses_claim_id}
-    layers = [policy.layer(i) for i in order] if order else policy.layers
+    layers = [policy.layer(i) for i in order] if order else list(policy.layers)
     state = YtdState()
     out: list[Settlement] = []
     for c in ordered:

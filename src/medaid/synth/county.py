@@ -20,6 +20,7 @@ import pandas as pd
 from medaid.synth import departments as dep
 from medaid.synth.claims import simulate_claims
 from medaid.synth.faults import Injector
+from medaid.synth.income import income_components
 from medaid.synth.population import build_people
 from medaid.synth.programs import assign_categories, enrol
 from medaid.synth.tables import COLUMNS, KINDS, build_tables
@@ -73,6 +74,7 @@ def generate_county(
 
     tick("people")
     county = build_people(rng(1), people, year)
+    true_income = income_components(rng(12), county)
     tick("rosters")
     roster = assign_categories(rng(2), county)
     tick("enrolment")
@@ -81,7 +83,7 @@ def generate_county(
     has_cert, certs = dep.chronic_certificates(rng(4), county)
     employment, _ = dep.employment_rows(rng(5), county)
     dept = {
-        "chronic_certs": certs, "employment": employment, "income": dep.income_rows(rng(6), county, roster),
+        "chronic_certs": certs, "employment": employment, "income": dep.income_rows(rng(6), county, roster, true_income),
         "assets": dep.asset_rows(rng(7), county), "deaths": dep.death_rows(rng(8), county),
         "disability": dep.disability_rows(county),
     }
@@ -90,7 +92,7 @@ def generate_county(
     insured[enrolment.person] = True
     claims = simulate_claims(rng(9), county, has_cert, insured)
     # the latent claims are needed only for the need truth: use them, then let them go (memory)
-    households = households_truth(county, roster, person_oop_fen(county, claims))
+    households = households_truth(county, roster, person_oop_fen(county, claims), dept["assets"])
     tick("tables")
     tables = build_tables(rng(10), county, roster, enrolment, claims, dept)
     del claims, dept

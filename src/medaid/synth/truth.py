@@ -1,6 +1,8 @@
 """Ground truth written to ``DIR/truth/`` — never read by loaders, used to score later capabilities.
 
-* households.csv — need per DESIGN.md §6 from the *latent* income and medical spending;
+* households.csv — need per DESIGN.md §6 from the *verified* household situation: true income of
+  every kind (``synth.income``, incl. what no record shows), rigid medical spending, the asset test
+  with exemptions, rigid inclusion and major illness;
 * persons.csv — which true person each persons.csv row is;
 * faults.csv, duplicates.csv — every injected fault and duplicated person, by file and row;
 * expected_problems.csv — the reconciliation problems (DESIGN.md §4) that a correct
@@ -17,6 +19,7 @@ from medaid.domain.names import normalise_name
 from medaid.synth import geography as geo
 from medaid.synth.acceptance import accepted, as_date
 from medaid.synth.claims import Claims
+from medaid.synth.departments import Rows
 from medaid.synth.faults import Duplicate, Fault
 from medaid.synth.ids import valid_mask
 from medaid.synth.population import DIBAO_STANDARD_FEN, County
@@ -24,6 +27,11 @@ from medaid.synth.programs import Roster
 
 NEED_PROGRAMMES = ("tekun", "dibao", "dibao_edge", "monitored")
 RARE_OOP_FEN = 5_000_000  # rare disease with annual OOP > 50,000 yuan bypasses the income test (§6)
+# asset test with exemptions, same numbers as policies/identification/identification-2026.yaml
+EXEMPT_HOUSES = 1
+VEHICLE_EXEMPT_FEN = 5_000_000
+FINANCIAL_PER_HEAD_MULTIPLE = 2.0
+BUSINESS_ASSETS_FEN = 10_000_000
 
 
 def person_oop_fen(c: County, cl: Claims) -> np.ndarray:
@@ -48,8 +56,31 @@ def person_oop_fen(c: County, cl: Claims) -> np.ndarray:
     return np.round(oop).astype(np.int64)
 
 
-def households_truth(c: County, roster: Roster, oop: np.ndarray) -> pd.DataFrame:
+def asset_fail(c: County, assets: Rows) -> np.ndarray:
+    """Per household: the asset test fails (a second home, a vehicle over 50,000 yuan, deposits and
+    securities over 2x the annual standard per head, or business assets over 100,000 yuan)."""
     n_hh = len(c.hh_id)
+    hh = c.hh[assets.person]
+    kind, value, count = assets.cols["kind"], assets.cols["value_yuan"], assets.cols["count"]
+    houses = np.bincount(hh[kind == "house"], weights=np.maximum(count[kind == "house"], 1), minlength=n_hh)
+    car = np.bincount(hh[(kind == "vehicle") & (value > VEHICLE_EXEMPT_FEN)], minlength=n_hh) > 0
+    fin_kind = (kind == "deposit") | (kind == "securities")
+    fin = np.bincount(hh[fin_kind], weights=value[fin_kind], minlength=n_hh) / c.hh_size
+    biz = np.bincount(hh[kind == "business"], weights=value[kind == "business"], minlength=n_hh)
+    return np.asarray((houses > EXEMPT_HOUSES) | car | (fin > FINANCIAL_PER_HEAD_MULTIPLE * DIBAO_STANDARD_FEN)
+                      | (biz > BUSINESS_ASSETS_FEN))
+
+
+def households_truth(c: County, roster: Roster, oop: np.ndarray, assets: Rows) -> pd.DataFrame:
+    """Need of each household from its verified situation (DESIGN.md §6).
+
+    Income per head is the true income of every kind (assistance payments excluded); low income
+    (< 1x the standard), medical burden (< 1x after rigid medical spending) and the edge band
+    (< 1.5x after spending, with a major illness or a level 1-2 disability) need the asset test
+    passed; rigid inclusion (2+ disabled members; a rare disease with annual OOP > 50,000) does not.
+    """
+    n_hh = len(c.hh_id)
+    assets_ok = ~asset_fail(c, assets)
     hh_oop = np.bincount(c.hh, weights=oop, minlength=n_hh)
     gross = c.hh_income_per_head_fen
     net = gross - hh_oop / c.hh_size
@@ -58,9 +89,9 @@ def households_truth(c: County, roster: Roster, oop: np.ndarray) -> pd.DataFrame
     major = np.bincount(c.hh, weights=(c.major != "").astype(float), minlength=n_hh)
     rare = np.bincount(c.hh, weights=((c.major == "rare") & (oop > RARE_OOP_FEN)).astype(float), minlength=n_hh)
     std = DIBAO_STANDARD_FEN
-    low = gross < std
-    burden = ~low & (net < std)
-    edge = (net >= std) & (net < 1.5 * std) & ((major > 0) | (severe > 0))
+    low = assets_ok & (gross < std)
+    burden = assets_ok & ~low & (net < std)
+    edge = assets_ok & (net >= std) & (net < 1.5 * std) & ((major > 0) | (severe > 0))
     multi = disabled >= 2
     rare_hit = rare > 0
     reasons = [
@@ -77,7 +108,7 @@ def households_truth(c: County, roster: Roster, oop: np.ndarray) -> pd.DataFrame
         "income_per_head_yuan": _yuan(gross), "medical_oop_yuan": _yuan(np.round(hh_oop).astype(np.int64)),
         "net_income_per_head_yuan": _yuan(np.round(net).astype(np.int64)),
         "in_need": np.where(level != "none", "Y", "N"), "need_level": level, "reasons": reasons,
-        "on_need_roster": np.where(on, "Y", "N"),
+        "assets_pass": np.where(assets_ok, "Y", "N"), "on_need_roster": np.where(on, "Y", "N"),
     })
 
 

@@ -39,6 +39,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("nav.person", "/person", Permission.PEOPLE_READ),
     NavItem("nav.reconcile", "/reconcile", Permission.RECONCILE_READ),
     NavItem("nav.identify", "/identify", Permission.IDENTIFY_READ),
+    NavItem("nav.policy", "/policies", Permission.POLICY_READ),
 )
 """Later areas (reconciliation, cases, supervision, what-if) add one line here and one router."""
 

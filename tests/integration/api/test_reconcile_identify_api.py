@@ -152,6 +152,18 @@ def test_township_downloads_worklist_and_uploads_feedback(env: Env) -> None:
                         files={"file": ("feedback.xlsx", bad.getvalue())})
     assert r.status_code == 422
     assert "第2行" in r.text and "第3行" in r.text
+    # a row answering another township's problem is refused, even if its township column is edited
+    other_id = next(p["id"] for p in env.client.get(
+        "/api/v1/reconcile/problems", headers=env.bearer("clerk", "reconcile:read")).json()["items"]
+        if p["township_code"] == OTHER)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    first = next(book.active.iter_rows(min_row=2))
+    first[0].value, first[3].value, first[8].value = other_id, OTHER, "已处理"
+    forged = io.BytesIO()
+    book.save(forged)
+    r = env.client.post(f"/reconcile/townships/{TOWN}/feedback", data={"year": "2026", "csrf_token": csrf},
+                        files={"file": ("feedback.xlsx", forged.getvalue())})
+    assert r.status_code == 422 and "不属于本乡镇" in r.text
     # the good file closes one problem
     book = load_workbook(io.BytesIO(xlsx.content))
     first = next(book.active.iter_rows(min_row=2))
@@ -207,6 +219,12 @@ def test_person_lookup_by_id_number_and_search(env: Env) -> None:
     bad = env.client.post("/api/v1/people/lookup", json={"id_number": "370830196005010010"}, headers=clerk)
     assert bad.status_code == 422
     assert env.client.get("/api/v1/people/search?q=王", headers=clerk).status_code == 200
+    assert env.client.get(f"/api/v1/people/search?q={env.who['assisted']}", headers=clerk).status_code == 422
+    csrf = env.login("clerk")
+    posted = env.client.post("/person", data={"q": env.who["assisted"], "csrf_token": csrf}, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"] == f"/person/{id_token(env.who['assisted'])}"
+    got = env.client.get(f"/person?q={env.who['assisted']}")  # a full ID in a URL is not searched or echoed
+    assert got.status_code == 200 and env.who["assisted"] not in got.text and "person-results" not in got.text
     town = env.bearer("town", "people:read")
     assert env.client.post("/api/v1/people/lookup", json={"id_number": env.who["other"]},
                            headers=town).status_code == 404

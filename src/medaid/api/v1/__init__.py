@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from medaid.api.v1 import cases, jobs, loads, me, payouts, people, reports
-from medaid.api.v1 import identify, reconcile
-from medaid.api.v1 import quote
+from medaid.api.v1 import cases, identify, jobs, loads, me, payouts, people, policy, quote, reconcile, reports
 
 router = APIRouter(prefix="/api/v1")
-for module in (me, loads, jobs, people, cases, payouts, reports, reconcile, identify, quote):
+for module in (me, loads, jobs, people, cases, payouts, reports, reconcile, identify, quote, policy):
     router.include_router(module.router)

@@ -56,7 +56,11 @@ def _own_township(principal: Principal) -> str | None:
 def search_people(request: Request, q: str = Query(min_length=1, max_length=64,
                                                    description="name, masked ID fragment or household id"),
                   principal: Principal = Depends(authorize(Permission.PEOPLE_READ))) -> list[PersonHit]:
-    """Search within the caller's scope (township staff: own township only)."""
+    """Search within the caller's scope (township staff: own township only). Full ID numbers are
+    refused here (they would sit in URLs and access logs): use POST /people/lookup."""
+    if sum(ch.isdigit() for ch in q) >= 15:
+        raise ContractError("q looks like a full ID number; use POST /api/v1/people/lookup",
+                            "完整身份证号请用 POST /api/v1/people/lookup 查询", field="q")
     with engine_of(request).begin() as conn:
         hits = personview.search(conn, q, township=_own_township(principal))
         record_sensitive_read(conn, principal.user.username, "person-search", "api: person search")
@@ -92,4 +96,5 @@ def person(request: Request, token: str = Path(pattern=r"^[0-9a-f]{32}$"),
     with engine_of(request).begin() as conn:
         view = personview.person_view(conn, token, year=year)
         record_sensitive_read(conn, principal.user.username, personview.person_subject(token), "api: person view")
-    return jsonable_encoder(view)
+    encoded: dict[str, Any] = jsonable_encoder(view)
+    return encoded

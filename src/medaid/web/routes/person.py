@@ -83,6 +83,20 @@ def open_person(request: Request, principal: Principal, token: str) -> dict[str,
 @router.get("/person")
 def person_search(request: Request, q: str = Query("", max_length=64),
                   principal: Principal = Depends(authorize(Permission.PEOPLE_READ))) -> Response:
+    """Search by name / masked fragment / household in the URL; a full ID number only by POST (the
+    form), so it never lands in access logs or browser history."""
+    if personview.token_of_id_number(q) or sum(ch.isdigit() for ch in q) >= 15:
+        q = ""
+    return _search(request, principal, q)
+
+
+@router.post("/person")
+def person_search_post(request: Request, q: str = Form("", max_length=64),
+                       principal: Principal = Depends(authorize(Permission.PEOPLE_READ))) -> Response:
+    return _search(request, principal, q)
+
+
+def _search(request: Request, principal: Principal, q: str) -> Response:
     township = principal.user.township_code if principal.role is Role.TOWNSHIP else None
     results = None
     if q.strip():

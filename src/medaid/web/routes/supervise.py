@@ -43,6 +43,7 @@ i18n.register({
     "supervise.rows": ("行", "rows"),
     "supervise.none": ("没有发现问题。", "Nothing found."),
     "supervise.value": ("数值", "Value"),
+    "supervise.indicator": ("指标", "Indicator"),
     "supervise.target": ("目标", "Target"),
     "supervise.pulled": ("拉取", "Pulled"),
     "supervise.eligible": ("符合", "Eligible"),
@@ -63,7 +64,7 @@ def funnel_chart(rows: list[dict[str, Any]], lang: str) -> str:
     """ECharts option (JSON) for the monthly funnel: three bar series per month."""
     names = [i18n.translate(f"supervise.{k}", lang) for k in ("pulled", "eligible", "completed")]
     return json.dumps({
-        "tooltip": {"trigger": "axis"}, "legend": {"data": names}, "grid": {"left": 50, "right": 20, "bottom": 30},
+        "tooltip": {"trigger": "axis"}, "legend": {"data": names, "top": 0}, "grid": {"left": 50, "right": 20, "top": 40, "bottom": 30},
         "xAxis": {"type": "category", "data": [r["month"] for r in rows]}, "yAxis": {"type": "value"},
         "series": [{"type": "bar", "name": n, "data": [r[k] for r in rows]}
                    for n, k in zip(names, ("pulled", "eligible", "completed"), strict=True)]}, ensure_ascii=False)
@@ -74,7 +75,7 @@ def funds_chart(rows: list[dict[str, Any]], lang: str) -> str:
     keys = ("issued_yuan", "paid_yuan", "balance_yuan")
     names = [i18n.translate(f"supervise.{k.split('_')[0]}", lang) for k in keys]
     return json.dumps({
-        "tooltip": {"trigger": "axis"}, "legend": {"data": names}, "grid": {"left": 80, "right": 20, "bottom": 30},
+        "tooltip": {"trigger": "axis"}, "legend": {"data": names, "top": 0}, "grid": {"left": 80, "right": 20, "top": 40, "bottom": 30},
         "xAxis": {"type": "category", "data": [r["program"] for r in rows]}, "yAxis": {"type": "value"},
         "series": [{"type": "bar", "name": n, "data": [float(r[k] or 0) for r in rows]}  # display only
                    for n, k in zip(names, keys, strict=True)]}, ensure_ascii=False)
