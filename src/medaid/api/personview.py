@@ -122,10 +122,12 @@ def claims_with_trace(conn: Connection, token: str, year: int) -> tuple[str, lis
     run_id = conn.execute(select(func.max(settlement_run.c.id)).where(settlement_run.c.year == year)).scalar()
     traces: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if run_id is not None:
+        names = _layer_names()
         sl = settlement_line
         for ln in conn.execute(select(sl).where(sl.c.run_id == run_id, sl.c.id_token == token)
                                .order_by(sl.c.claim_id, sl.c.position)).mappings():
-            traces[str(ln["claim_id"])].append({"layer": ln["layer"], "name": ln["layer"], "base_fen": ln["base_fen"],
+            traces[str(ln["claim_id"])].append({"layer": ln["layer"], "name": names.get(str(ln["layer"]), ln["layer"]),
+                                                "base_fen": ln["base_fen"],
                                                 "paid_fen": ln["paid_fen"], "remaining_fen": ln["remaining_fen"],
                                                 "rule": ln["rule"]})
         source = f"settlement run {run_id}"
@@ -143,6 +145,18 @@ def claims_with_trace(conn: Connection, token: str, year: int) -> tuple[str, lis
                        "layers": lines, "paid_fen": paid, "paid": format_yuan(paid),
                        "oop": format_yuan(max(0, int(r.in_scope_fen) - paid))})
     return source, claims
+
+
+def _layer_names() -> dict[str, str]:
+    """Display names of the reference policy's layers (ids are shown when the file is unavailable)."""
+    from medaid.errors import MedaidError
+    from medaid.policy import load_policy
+    from medaid.policy.settle_store import default_policy_path
+
+    try:
+        return {layer.id: layer.name for layer in load_policy(default_policy_path()).layers}
+    except (MedaidError, OSError):
+        return {}
 
 
 def _replay(conn: Connection, token: str, year: int, rows: list[Any],

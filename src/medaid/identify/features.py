@@ -196,6 +196,8 @@ def person_features(inp: Inputs, th: Thresholds, dmap: DiseaseMap) -> pd.DataFra
     p["disability_level"] = inp.disability.groupby("id_token")["level"].min().reindex(p.index).fillna(0).astype(int)
     emp = inp.employment.sort_values("since").drop_duplicates("id_token", keep="last").set_index("id_token")
     p["unemployed"] = (emp["status"].reindex(p.index) == "unemployed").fillna(False).astype(bool)
+    # HR knows someone works but no wage is recorded: a cash-paid job the tax files do not show
+    p["employed_hr"] = (emp["status"].reindex(p.index) == "employed").fillna(False).astype(bool)
 
     c = inp.claims.assign(dclass=classify_codes(inp.claims["diagnosis_code"], dmap))
     cy = c[c["year"] == year]
@@ -285,6 +287,8 @@ def household_features(people: pd.DataFrame, assets: pd.DataFrame, th: Threshold
 
     able = (alive["age"].between(18, 59) & ~alive["disability_level"].isin([1, 2]) & ~alive["unemployed"])
     hh["able_without_record"] = (able & ~alive["has_income_record"]).groupby(alive["household_id"]).sum()
+    hh["employed_without_wage"] = (alive["employed_hr"] & ~alive["has_income_record"]).groupby(alive["household_id"]).sum()
+    hh["deceased_members"] = (~p["alive"]).groupby(p["household_id"]).sum().reindex(hh.index).fillna(0)
     hh["head_age"] = alive[alive["relation"] == "head"].groupby("household_id")["age"].max().reindex(hh.index)
     hh["head_age"] = hh["head_age"].fillna(hh["mean_age"])
     hh["recorded_per_head_fen"] = hh["income_fen"] / hh["members"]

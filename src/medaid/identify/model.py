@@ -39,6 +39,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "recorded_adjusted_per_head_fen": ("扣除医疗支出后人均核对收入", "yuan"),
     "burden_per_head_fen": ("人均刚性医疗支出", "yuan"),
     "able_without_record": ("无收入记录的劳动力", "n"),
+    "employed_without_wage": ("有就业登记但无工资记录", "n"),
+    "deceased_members": ("年内去世成员", "n"),
     "head_age": ("户主年龄", "n"),
     "earners": ("有工资收入的成员", "n"),
     "employee_scheme": ("参加职工医保的成员", "n"),

@@ -273,3 +273,25 @@ def test_identify_candidates_warnings_due(env: Env) -> None:
         r = env.client.get(path)
         assert r.status_code == 200, path
     assert "已逾期" in env.client.get("/identify/warnings").text
+
+
+def test_person_trace_comes_from_the_newest_settlement_run(env: Env) -> None:
+    from medaid.store.settlement_tables import settlement_line, settlement_run
+
+    token = id_token(env.who["assisted"])
+    now = dt.datetime.now(dt.UTC)
+    with env.engine.begin() as conn:
+        run = conn.execute(settlement_run.insert().values(
+            year=2026, policy_id="reference-2026", policy_sha256="0" * 64, layer_order="basic,assistance",
+            engine="duckdb", claims=1, lines=2, paid_fen=50001, started_at=now, finished_at=now,
+            actor="t")).inserted_primary_key[0]
+        for pos, (layer, paid, rest) in enumerate((("basic", 40000, 40000), ("assistance", 10001, 29999))):
+            conn.execute(settlement_line.insert().values(
+                run_id=run, claim_id="C-1", id_token=token, settle_date=dt.date(2026, 3, 1), layer=layer,
+                position=pos, base_fen=80000 if pos == 0 else 40000, paid_fen=paid, remaining_fen=rest,
+                rule=f"{layer}.rule"))
+    view = env.client.get(f"/api/v1/people/{token}?year=2026", headers=env.bearer("clerk", "people:read")).json()
+    assert view["trace_source"] == f"settlement run {run}"
+    claim = view["claims"][0]
+    assert [x["layer"] for x in claim["layers"]] == ["basic", "assistance"]
+    assert claim["paid_fen"] == 50001 and claim["paid"] == "500.01" and claim["oop"] == "299.99"

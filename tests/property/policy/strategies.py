@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from medaid.policy import Claim, Policy, parse_policy
+from medaid.policy.policy_set import PolicySet, policy_set
 
 TAGS = ["tekun", "dibao", "monitored", "dibao_edge", "catastrophic"]
 
@@ -62,6 +64,26 @@ def tilts(draw: st.DrawFn) -> list[dict[str, Any]]:
     return out
 
 
+def _params(draw: st.DrawFn, s: dict[str, Any]) -> dict[str, Any]:
+    """Fill a schedule's parameters (kind, deductible, bands/terms, cap, tilts) onto its structure."""
+    kind = draw(st.sampled_from(["year", "admission_bands", "admission_terms"]))
+    if kind == "admission_terms":
+        s["deductible_per"] = "admission"
+        s["terms"] = [
+            {"locations": ["county", "province"], "levels": [1, 2], "deductible": draw(amounts), "ratio": draw(ratios)},
+            {"locations": ["county", "province"], "levels": [3], "deductible": draw(amounts), "ratio": draw(ratios)},
+            {"locations": ["out_of_province"], "deductible": draw(amounts), "ratio": draw(ratios)},
+        ]
+    else:
+        s["deductible_per"] = "admission" if kind == "admission_bands" else "year"
+        s["deductible"] = draw(amounts)
+        s["bands"] = draw(bands())
+    if draw(st.booleans()):
+        s["cap"] = draw(amounts)
+    s["tilts"] = draw(tilts())
+    return s
+
+
 @st.composite
 def schedules(draw: st.DrawFn) -> list[dict[str, Any]]:
     out = []
@@ -72,27 +94,16 @@ def schedules(draw: st.DrawFn) -> list[dict[str, Any]]:
         if draw(st.booleans()):
             s["locations"] = draw(st.lists(st.sampled_from(["county", "province", "out_of_province"]),
                                            min_size=1, max_size=3, unique=True))
-        kind = draw(st.sampled_from(["year", "admission_bands", "admission_terms"]))
-        if kind == "admission_terms":
-            s["deductible_per"] = "admission"
-            s["terms"] = [
-                {"locations": ["county", "province"], "levels": [1, 2], "deductible": draw(amounts), "ratio": draw(ratios)},
-                {"locations": ["county", "province"], "levels": [3], "deductible": draw(amounts), "ratio": draw(ratios)},
-                {"locations": ["out_of_province"], "deductible": draw(amounts), "ratio": draw(ratios)},
-            ]
-        else:
-            s["deductible_per"] = "admission" if kind == "admission_bands" else "year"
-            s["deductible"] = draw(amounts)
-            s["bands"] = draw(bands())
-        if draw(st.booleans()):
-            s["cap"] = draw(amounts)
-        s["tilts"] = draw(tilts())
-        out.append(s)
+        out.append(_params(draw, s))
     return out
 
 
+def _eligible(draw: st.DrawFn) -> list[str]:
+    return draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=3, unique=True))
+
+
 @st.composite
-def policies(draw: st.DrawFn) -> Policy:
+def policy_docs(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.integers(1, 4))
     layers = []
     for k in range(n):
@@ -101,15 +112,42 @@ def policies(draw: st.DrawFn) -> Policy:
             "base": "in_scope" if k == 0 else "remaining", "schedules": draw(schedules()),
         }
         if draw(st.booleans()):
-            layer["eligible"] = draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=3, unique=True))
+            layer["eligible"] = _eligible(draw)
         if k < 2 and draw(st.booleans()):
             layer["given_field"] = ["basic_paid", "critical_paid"][k]
         layers.append(layer)
     if draw(st.booleans()):
         layers.append({"id": "supp", "name": "补充", "department": "insurer", "base": "total_remaining",
                        "in_scope": False, "schedules": draw(schedules())})
-    doc = {"id": "gen", "name": "generated", "region": "37", "valid_from": "2026-01-01", "layers": layers}
-    return parse_policy(doc, file="<generated>")
+    return {"id": "gen", "name": "generated", "region": "37", "valid_from": "2026-01-01", "layers": layers}
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> Policy:
+    return parse_policy(draw(policy_docs()), file="<generated>")
+
+
+@st.composite
+def policy_sets(draw: st.DrawFn) -> PolicySet:
+    """2–3 dated policies of one structure splitting 2026; later ones redraw every parameter."""
+    first = draw(policy_docs())
+    cuts = sorted(draw(st.sets(st.integers(1, 364), min_size=1, max_size=2)))
+    starts = [date(2026, 1, 1)] + [date(2026, 1, 1) + timedelta(days=c) for c in cuts]
+    docs = []
+    for q, start in enumerate(starts):
+        doc = copy.deepcopy(first)
+        if q > 0:
+            for layer in doc["layers"]:
+                layer["schedules"] = [_params(draw, {k: s[k] for k in ("id", "visit_types", "locations") if k in s})
+                                      for s in layer["schedules"]]
+                if draw(st.booleans()):
+                    layer["eligible"] = _eligible(draw) if draw(st.booleans()) else "all"
+        doc["id"] = f"gen{q}"
+        doc["valid_from"] = start.isoformat()
+        if q + 1 < len(starts):
+            doc["valid_to"] = (starts[q + 1] - timedelta(days=1)).isoformat()
+        docs.append(doc)
+    return policy_set(parse_policy(d, file=f"<generated {d['id']}>") for d in docs)
 
 
 @st.composite
