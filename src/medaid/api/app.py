@@ -19,8 +19,8 @@ from medaid.store.db import engine_for
 from medaid.web.routes import audit, auth, cases, home, jobs, loads, payouts, people, supervise
 from medaid.web.routes import identify as web_identify
 from medaid.web.routes import person as web_person
-from medaid.web.routes import reconcile as web_reconcile
 from medaid.web.routes import policy as web_policy
+from medaid.web.routes import reconcile as web_reconcile
 
 WEB_ROUTERS = (auth, home, loads, jobs, people, audit, cases, payouts, supervise, web_person, web_reconcile, web_identify, web_policy)
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"

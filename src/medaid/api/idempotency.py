@@ -52,3 +52,14 @@ def remember(engine: Engine, user_id: int, key: str, status: int, body: dict[str
 def _find(conn: Connection, user_id: int, key: str) -> Any:
     return conn.execute(select(idempotency_key).where(idempotency_key.c.user_id == user_id,
                                                       idempotency_key.c.key == key)).first()
+
+
+def forget(engine: Engine, user_id: int, key: str) -> None:
+    """Release a reserved key whose request failed, so the client may fix it and retry with the key.
+
+    Only a key still *processing* is released; a remembered response is never forgotten.
+    """
+    with engine.begin() as conn:
+        conn.execute(idempotency_key.delete().where(idempotency_key.c.user_id == user_id,
+                                                    idempotency_key.c.key == key,
+                                                    idempotency_key.c.status_code.is_(None)))

@@ -132,9 +132,12 @@ def _render(policy: Policy, claims: list[Claim], cats: frozenset[str], optimal: 
 def settle_cmd(
     year: Annotated[int, typer.Option(help="medical year")],
     out: Annotated[Path | None, typer.Option(help="output .csv or .xlsx")] = None,
-    policy_file: Annotated[Path | None, typer.Option("--policy", help="policy YAML (default reference-2026)")] = None,
+    policy_file: Annotated[list[Path] | None, typer.Option(
+        "--policy", help="policy YAML (default reference-2026); repeat for dated files of a mid-year change")] = None,
     engine: Annotated[str, typer.Option(help="duckdb | spark")] = "duckdb",
     url: Annotated[str | None, typer.Option(help="database URL (default from settings)")] = None,
+    optimal: Annotated[bool, typer.Option("--optimal/--file-order",
+                                          help="per person, the permitted layer order paying most")] = True,
 ) -> None:
     """Settle every claim of a year from the database, store the run, write the output file."""
     if engine not in ("duckdb", "spark"):
@@ -149,7 +152,8 @@ def settle_cmd(
                 tasks[stage] = bar.add_task(stage, total=total or None)
             bar.update(tasks[stage], completed=done, total=total or None)
 
-        summary = settle_year(year, url=url, policy_path=policy_file, out=out, progress=progress, engine=eng)
+        summary = settle_year(year, url=url, policy_path=policy_file or None, out=out, progress=progress, engine=eng,
+                              optimal=optimal)
     t = Table("layer", "paid (yuan)", title=f"{summary.year} · {summary.policy_id} · run {summary.run_id}")
     for layer, fen in summary.paid_by_layer_fen.items():
         t.add_row(layer, format_yuan(fen))

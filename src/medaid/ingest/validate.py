@@ -251,7 +251,7 @@ class IdLookup:
         con.execute("SELECT 1").fetchall()  # completes any pending result: register() refuses to run over one
         con.register("id_cache", self.cache)
         today = self.today
-        tbl = con.execute(f"""
+        tbl = con.sql(f"""
             WITH d AS (SELECT DISTINCT {ID_FIELD} AS raw FROM raw WHERE {ID_FIELD} IS NOT NULL
                        EXCEPT SELECT raw FROM id_cache),
                  n AS (SELECT raw, {id_normal_sql('raw')} AS v FROM d),
@@ -270,6 +270,7 @@ class IdLookup:
                        CASE WHEN (ascii(substr(v, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END END AS sex
             FROM c""").to_arrow_table()
         con.unregister("id_cache")
+        assert tbl is not None
         if not tbl.num_rows:
             return
         raws, values, codes = (tbl.column(c).to_pylist() for c in ("raw", "v", "code"))

@@ -130,7 +130,11 @@ def write_identities(conn: Connection, con: duckdb.DuckDBPyConnection) -> None:
     sqlite = conn.dialect.name == "sqlite"
     cols = [c.name for c in identity.columns]
     exprs = ["CAST(birth_date AS VARCHAR)" if sqlite and c == "birth_date" else c for c in cols]
+    incoming = int((con.execute("SELECT count(*) FROM identities").fetchone() or (0,))[0])
+    recreate = _sqlite_drop_indexes_for_bulk(conn, identity.name, incoming) if sqlite else []
     _upsert(conn, identity, cols, "id_token", con, f"SELECT {', '.join(exprs)} FROM identities", update=False)
+    for sql in recreate:
+        conn.execute(text(sql))
 
 
 def scope_of(spec: KindSpec, con: duckdb.DuckDBPyConnection) -> list[str] | None:

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from medaid.errors import PolicyError
 from medaid.policy.online import Claim, Settlement, settle_person_year
-from medaid.policy.schema import Policy
+from medaid.policy.policy_set import PolicyLike, as_set
+from medaid.policy.schema import Layer
 
 MAX_ORDERS = 5040  # 7! — beyond this a policy needs more ordering constraints
 
@@ -40,13 +41,13 @@ class Plan:
                 f"other totals: {', '.join(str(t) for t in totals[1:]) or 'none'}")
 
 
-def _must_follow(policy: Policy) -> dict[str, set[str]]:
+def _must_follow(policy: PolicyLike) -> dict[str, set[str]]:
     ids = [layer.id for layer in policy.layers]
     return {layer.id: set(ids[:i]) if layer.after is None else set(layer.after)
             for i, layer in enumerate(policy.layers)}
 
 
-def permitted_orders(policy: Policy) -> list[tuple[str, ...]]:
+def permitted_orders(policy: PolicyLike) -> list[tuple[str, ...]]:
     """All layer orders that respect every ``after`` constraint, the file's own order first."""
     deps = _must_follow(policy)
     ids = [layer.id for layer in policy.layers]
@@ -68,7 +69,7 @@ def permitted_orders(policy: Policy) -> list[tuple[str, ...]]:
     return orders
 
 
-def optimal_plan(claims: Iterable[Claim], categories: Collection[str], policy: Policy) -> Plan:
+def optimal_plan(claims: Iterable[Claim], categories: Collection[str], policy: PolicyLike) -> Plan:
     """Evaluate the person-year under every permitted order and keep the best for the person."""
     claims = list(claims)
     tried: list[tuple[tuple[str, ...], Decimal, list[Settlement]]] = []
@@ -79,3 +80,25 @@ def optimal_plan(claims: Iterable[Claim], categories: Collection[str], policy: P
     ranked = sorted(range(len(tried)), key=lambda i: (-tried[i][1], i))
     order, total, settlements = tried[best]
     return Plan(order, settlements, total, [(tried[i][0], tried[i][1]) for i in ranked], tried[0][1])
+
+
+def order_sensitive_layers(policy: PolicyLike) -> list[Layer]:
+    """Layers whose position differs between permitted orders (the only ones the order can move).
+
+    A movable layer with a ``given_field`` pays given amounts to anyone, so it counts as open to
+    all (``eligible: all``); batch uses this to settle other orders only for people it can affect.
+    """
+    orders = permitted_orders(policy)
+    ids = {i for k in range(len(orders[0])) if len({o[k] for o in orders}) > 1 for i in (o[k] for o in orders)}
+    versions = as_set(policy).policies  # a set may open a layer to more people later in the year
+    out = []
+    for layer in policy.layers:
+        if layer.id not in ids:
+            continue
+        same = [p.layer(layer.id) for p in versions]
+        if layer.given_field or any(x.eligible == "all" for x in same):
+            out.append(layer.model_copy(update={"eligible": "all"}))
+        else:
+            tags = sorted({t for x in same if x.eligible != "all" for t in x.eligible})
+            out.append(layer.model_copy(update={"eligible": tags}))
+    return out

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from medaid.domain.money import round_fen, to_fen, to_yuan
@@ -78,9 +78,9 @@ def policy_for(path: Path) -> Policy:
 
 
 def _lock_person_year(conn: Connection, token: str, year: int) -> None:
-    """Serialise quotes of one person-year (see module docstring)."""
+    """Serialise quotes of one person-year (see module docstring); the first statement of the transaction."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # first statement: pysqlite has not begun yet
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun yet: take the write lock now
         exists = conn.execute(select(quote_lock.c.id_token).where(
             quote_lock.c.id_token == token, quote_lock.c.year == year)).first()
         if exists is None:
@@ -88,23 +88,28 @@ def _lock_person_year(conn: Connection, token: str, year: int) -> None:
         return
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    conn.execute(pg_insert(quote_lock).values(id_token=token, year=year).on_conflict_do_nothing())
-    conn.execute(select(quote_lock.c.id_token).where(quote_lock.c.id_token == token, quote_lock.c.year == year)
-                 .with_for_update())
+    # one statement that creates the row or, if it exists, row-locks it until commit
+    stmt = pg_insert(quote_lock).values(id_token=token, year=year)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id_token", "year"], set_={"year": stmt.excluded.year}))
 
 
-def _categories(conn: Connection, token: str, day: date) -> frozenset[str]:
+def _roster(conn: Connection, token: str) -> list[tuple[str, date, date | None]]:
     r = roster_t.c
-    rows = conn.execute(select(r.category).where(r.id_token == token, r.valid_from <= day,
-                                                 or_(r.valid_to.is_(None), r.valid_to >= day)))
-    return frozenset(str(row[0]) for row in rows)
+    return [(str(row.category), row.valid_from, row.valid_to)
+            for row in conn.execute(select(r.category, r.valid_from, r.valid_to).where(r.id_token == token))]
+
+
+def _categories(roster: list[tuple[str, date, date | None]], day: date) -> frozenset[str]:
+    """Roster categories valid on ``day`` (DESIGN §4: a person may hold several)."""
+    return frozenset(cat for cat, lo, hi in roster if lo <= day and (hi is None or hi >= day))
 
 
 def _yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else to_yuan(int(fen))
 
 
-def _earlier_claims(conn: Connection, token: str, year: int) -> list[Claim]:
+def _earlier_claims(conn: Connection, token: str, year: int,
+                    roster: list[tuple[str, date, date | None]]) -> list[Claim]:
     """Loaded and quoted claims of the person-year (a claim both loaded and quoted counts once)."""
     lo, hi = date(year, 1, 1), date(year, 12, 31)
     out: dict[str, Claim] = {}
@@ -121,7 +126,7 @@ def _earlier_claims(conn: Connection, token: str, year: int) -> list[Claim]:
                 in_scope=to_yuan(int(row.in_scope_fen)), total=to_yuan(int(row.total_fen)),
                 basic_paid=_yuan(row.basic_paid_fen), critical_paid=_yuan(row.critical_paid_fen),
                 reverses_claim_id=row.reverses_claim_id,
-                categories=_categories(conn, token, row.settle_date))
+                categories=_categories(roster, row.settle_date))
     return list(out.values())
 
 
@@ -162,12 +167,11 @@ def _replay(conn: Connection, user_id: int, key: str, digest: str) -> QuoteResul
 
 def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id: int, idempotency_key: str,
                   id_masked: str) -> QuoteResult:
-    """Settle ``req`` on the person's YTD state and store it as a reservation (or replay the first answer)."""
+    """Settle ``req`` on the person's YTD state and store it as a reservation (or replay the first answer).
+
+    ``id_masked`` is shown for a person the county has not loaded (their masked number as posted).
+    """
     digest = req.digest()
-    with engine.connect() as conn:
-        earlier_answer = _replay(conn, user_id, idempotency_key, digest)
-    if earlier_answer:
-        return earlier_answer
     if not policy.covers(req.settle_date):
         raise ContractError(f"settle_date {req.settle_date} is outside policy {policy.id} "
                             f"({policy.valid_from}..{policy.valid_to or 'open'}); check the date",
@@ -179,7 +183,8 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
             again = _replay(conn, user_id, idempotency_key, digest)  # a racing retry may have won
             if again:
                 return again
-            body = _settle_locked(conn, req, policy, year, id_masked)
+            shown = masked_id(conn, req.id_token) or id_masked
+            body = _settle_locked(conn, req, policy, year, shown)
             conn.execute(quote_t.insert().values(
                 claim_id=req.claim_id, id_token=req.id_token, year=year, settle_date=req.settle_date,
                 visit_type=req.visit_type, location=req.location, hospital_level=req.hospital_level,
@@ -204,11 +209,12 @@ def _claim_taken(claim_id: str) -> StateError:
 
 
 def _settle_locked(conn: Connection, req: QuoteRequest, policy: Policy, year: int, id_masked: str) -> dict[str, Any]:
-    earlier = _earlier_claims(conn, req.id_token, year)
+    roster = _roster(conn, req.id_token)
+    earlier = _earlier_claims(conn, req.id_token, year, roster)
     if any(c.claim_id == req.claim_id for c in earlier):
         raise _claim_taken(req.claim_id)
     state, by_claim = ytd_state(earlier, policy)
-    cats = _categories(conn, req.id_token, req.settle_date)
+    cats = _categories(roster, req.settle_date)
     claim = Claim(claim_id=req.claim_id, settle_date=req.settle_date, visit_type=req.visit_type,
                   location=req.location, hospital_level=req.hospital_level, in_scope=req.in_scope,
                   total=req.total, basic_paid=req.basic_paid, critical_paid=req.critical_paid, categories=cats)

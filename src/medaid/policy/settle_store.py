@@ -9,7 +9,7 @@ settle date) into DuckDB, runs the compiled policy on DuckDB or Spark, stores on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,10 +19,12 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, insert, select
 
-from medaid.errors import MedaidError, PolicyError
+from medaid.errors import MedaidError
 from medaid.policy.backends import duckdb as duck_backend
 from medaid.policy.batch import SCHEMA
-from medaid.policy.schema import TAGS, Policy, load_policy
+from medaid.policy.optimal import permitted_orders
+from medaid.policy.policy_set import PolicyLike, PolicySet, load_policy_set
+from medaid.policy.schema import TAGS
 from medaid.settings import get_settings
 from medaid.store.db import engine_for
 from medaid.store.settlement_tables import settlement_line, settlement_run
@@ -53,15 +55,8 @@ def default_policy_path() -> Path:
     return get_settings().policies_dir / "reference-2026.yaml"
 
 
-def _check_year(policy: Policy, year: int, path: Path) -> None:
-    if not (policy.covers(date(year, 1, 1)) and policy.covers(date(year, 12, 31))):
-        raise PolicyError(
-            f"policy {policy.id} ({path}) is valid {policy.valid_from}..{policy.valid_to or 'open'}, not for all of "
-            f"{year}; pass --policy with a file covering the whole medical year (a mid-year change is not "
-            "supported by batch settle yet, see docs/policies.md)",
-            f"政策 {policy.id} 的有效期不覆盖 {year} 全年，请用 --policy 指定覆盖全年的政策文件",
-            file=str(path),
-        )
+def _check_year(pset: PolicySet, year: int, paths: Sequence[Path]) -> None:
+    pset.check_year(year, ", ".join(str(p) for p in paths))
 
 
 def _read_sql_arrow(engine: Engine, stmt: Any, schema: pa.Schema, progress: Progress | None, stage: str,
@@ -109,10 +104,13 @@ def build_input(con: duckdb.DuckDBPyConnection, claims: pa.Table, roster: pa.Tab
     con.unregister("roster_raw")
 
 
-def _run_engine(con: duckdb.DuckDBPyConnection, policy: Policy, engine: str) -> None:
-    """Leave the settled lines in DuckDB table ``lines``."""
+def _run_engine(con: duckdb.DuckDBPyConnection, policy: PolicyLike, engine: str, optimal: bool) -> None:
+    """Leave the settled lines in DuckDB table ``lines`` (optimal plan per person on DuckDB)."""
     if engine == "duckdb":
-        duck_backend.settle(con, policy, into="lines")
+        if optimal:
+            duck_backend.settle_optimal(con, policy, into="lines")
+        else:
+            duck_backend.settle(con, policy, into="lines")
         return
     from medaid.policy.backends import spark as spark_backend
 
@@ -159,6 +157,12 @@ _LINE_COLUMNS = ("run_id", "claim_id", "id_token", "settle_date", "layer", "posi
                  "remaining_fen", "rule")
 
 
+_LINE_INDEXES = ("run_id", "claim_id", "id_token")
+_REBUILD_INDEXES_FROM = 200_000
+"""SQLite: above this many lines, drop the line indexes for the insert and build them once after
+(sorted index builds instead of millions of random B-tree inserts)."""
+
+
 def _bulk_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Millions of lines: COPY on PostgreSQL, DB-API executemany on SQLite (Core inserts are ~10× slower)."""
     cols = ", ".join(_LINE_COLUMNS)
@@ -179,6 +183,10 @@ def _store(engine: Engine, con: duckdb.DuckDBPyConnection, run: dict[str, Any], 
     total = _count(con, "lines")
     with engine.begin() as conn:
         run_id = int(conn.execute(insert(settlement_run).values(**run).returning(settlement_run.c.id)).scalar_one())
+        rebuild = conn.dialect.name == "sqlite" and total >= _REBUILD_INDEXES_FROM
+        if rebuild:
+            for col in _LINE_INDEXES:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_settlement_line_{col}")
         reader = con.sql(f"SELECT {run_id} AS run_id, claim_id, person AS id_token, settle_date, layer, position, "
                          "base_fen, paid_fen, remaining_fen, rule FROM lines").to_arrow_reader(_CHUNK)
         done = 0
@@ -188,6 +196,9 @@ def _store(engine: Engine, con: duckdb.DuckDBPyConnection, run: dict[str, Any], 
             done += len(rows)
             if progress:
                 progress("store", done, total)
+        if rebuild:
+            for col in _LINE_INDEXES:
+                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS ix_settlement_line_{col} ON settlement_line ({col})")
     return run_id
 
 
@@ -195,17 +206,27 @@ def settle_year(
     year: int,
     *,
     url: str | None = None,
-    policy_path: Path | None = None,
+    policy_path: Path | Sequence[Path] | None = None,
     out: Path | None = None,
     progress: Progress | None = None,
     engine: Literal["duckdb", "spark"] = "duckdb",
     actor: str = "cli",
+    optimal: bool = True,
 ) -> SettleSummary:
-    """Settle all claims settled in ``year``; store the run and lines; optionally write ``out``."""
-    path = policy_path or default_policy_path()
-    policy = load_policy(path)
-    _check_year(policy, year, path)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    """Settle all claims settled in ``year``; store the run and lines; optionally write ``out``.
+
+    ``policy_path`` is one file, several dated files of one region (a policy change within the
+    year, see ``policy_set``) or a directory of them. ``optimal``: where the policy permits several
+    layer orders, each person-year gets the order paying most (DuckDB; Spark uses the file order).
+    """
+    given = policy_path or default_policy_path()
+    paths = [given] if isinstance(given, Path) else list(given)
+    policy = load_policy_set(paths)
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    _check_year(policy, year, paths)
+    sha = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    orders = permitted_orders(policy)
+    use_optimal = optimal and engine == "duckdb" and len(orders) > 1
     started = datetime.now(UTC)
     db = engine_for(url)
     lo, hi = date(year, 1, 1), date(year, 12, 31)
@@ -228,14 +249,15 @@ def settle_year(
         build_input(con, claims, roster)
         if progress:
             progress("settle", 0, 1)
-        _run_engine(con, policy, engine)
+        _run_engine(con, policy, engine, use_optimal)
         if progress:
             progress("settle", 1, 1)
         by_layer = {str(k): int(v) for k, v in con.sql(
             "SELECT layer, sum(paid_fen) FROM lines GROUP BY layer").fetchall()}
         n_lines = _count(con, "lines")
         run = {"year": year, "policy_id": policy.id, "policy_sha256": sha,
-               "layer_order": ",".join(layer.id for layer in policy.layers), "engine": engine,
+               "layer_order": (f"optimal of {len(orders)}: " if use_optimal else "")
+               + ",".join(layer.id for layer in policy.layers), "engine": engine,
                "claims": claims.num_rows, "lines": n_lines, "paid_fen": sum(by_layer.values()),
                "started_at": started, "finished_at": datetime.now(UTC), "actor": actor}
         run_id = _store(db, con, run, progress)

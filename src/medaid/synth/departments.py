@@ -16,6 +16,7 @@ import numpy as np
 from medaid.synth.population import County
 from medaid.synth.programs import Roster
 
+
 @dataclass(slots=True)
 class Rows:
     """Column arrays of one department file, indexed by true person."""

@@ -81,6 +81,7 @@ def income_components(rng: np.random.Generator, c: County) -> dict[str, np.ndarr
                            ("casual", casual)):
         np.add.at(out[key], head_of, hh_amount)
     fen = {k: np.round(v).astype(np.int64) for k, v in out.items()}
-    total = np.bincount(c.hh, weights=sum(fen.values()).astype(float), minlength=n_hh)
+    per_person = np.sum(np.stack(list(fen.values())), axis=0).astype(float)
+    total = np.bincount(c.hh, weights=per_person, minlength=n_hh)
     c.hh_income_per_head_fen = np.round(total / size).astype(np.int64)
     return fen

@@ -88,3 +88,30 @@ def test_policy_not_covering_the_year_is_refused(tmp_path: Path) -> None:
     migrate(url)
     with pytest.raises(PolicyError, match="2027"):
         settle_year(2027, url=url)
+
+
+FIXTURE_POLICIES = ROOT / "tests" / "fixtures" / "policy_scenarios" / "policies"
+
+
+def test_settle_year_with_a_policy_change_in_the_year(db_url: str, tmp_path: Path) -> None:
+    """Two dated files (reference until 06-30, h2 from 07-01: dibao assistance 80%), stored and written."""
+    _seed(db_url)
+    with engine_for(db_url).begin() as conn:
+        conn.execute(insert(claim), [_claim("A2", TOKEN_A, 2, 40_000, 50_000, date(2026, 7, 1))])
+    out = tmp_path / "settle.csv"
+    files = [FIXTURE_POLICIES / "reference-2026-h1.yaml", FIXTURE_POLICIES / "reference-2026-h2.yaml"]
+    summary = settle_year(2026, url=db_url, out=out, policy_path=files)
+    assert summary.policy_id == "reference-2026-h1+reference-2026-h2" and summary.claims == 4
+    got = {(r["claim_id"], r["layer"]): r["paid_yuan"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert got[("A", "assistance")] == "5490.10"  # March: 70%
+    # July, same person: basic 31520; critical on the year's OOP 16960 with the dibao tilt (deductible 7500):
+    # (16960-7500)*0.65 = 6149 − 637 already = 5512; OOP 2968 → assistance at h2's 80% = 2374.40
+    assert got[("A2", "basic")] == "31520.00" and got[("A2", "critical")] == "5512.00"
+    assert got[("A2", "assistance")] == "2374.40"
+
+
+def test_a_gap_in_the_policy_set_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    migrate(url)
+    with pytest.raises(PolicyError, match="2026-07-01"):
+        settle_year(2026, url=url, policy_path=[FIXTURE_POLICIES / "reference-2026-h1.yaml"])

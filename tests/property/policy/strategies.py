@@ -103,8 +103,9 @@ def _eligible(draw: st.DrawFn) -> list[str]:
 
 
 @st.composite
-def policy_docs(draw: st.DrawFn) -> dict[str, Any]:
-    n = draw(st.integers(1, 4))
+def policy_docs(draw: st.DrawFn, movable: bool = False) -> dict[str, Any]:
+    """``movable``: layers after the first two may run in any order after them (``after``)."""
+    n = draw(st.integers(3, 4)) if movable else draw(st.integers(1, 4))
     layers = []
     for k in range(n):
         layer: dict[str, Any] = {
@@ -115,6 +116,8 @@ def policy_docs(draw: st.DrawFn) -> dict[str, Any]:
             layer["eligible"] = _eligible(draw)
         if k < 2 and draw(st.booleans()):
             layer["given_field"] = ["basic_paid", "critical_paid"][k]
+        if movable and k >= 1:
+            layer["after"] = ["l0"]
         layers.append(layer)
     if draw(st.booleans()):
         layers.append({"id": "supp", "name": "补充", "department": "insurer", "base": "total_remaining",
@@ -123,8 +126,8 @@ def policy_docs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def policies(draw: st.DrawFn) -> Policy:
-    return parse_policy(draw(policy_docs()), file="<generated>")
+def policies(draw: st.DrawFn, movable: bool = False) -> Policy:
+    return parse_policy(draw(policy_docs(movable)), file="<generated>")
 
 
 @st.composite

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "wage_per_head_fen": 2 * STD, "business_per_head_fen": 0, "pension_per_head_fen": 0,
     "transfer_per_head_fen": 0, "property_per_head_fen": 0, "other_per_head_fen": 0,
     "earners": 2, "employee_scheme": 0, "rules_in_need": False, "rigid": False,
+    "recorded_per_head_fen": 3 * STD, "recorded_adjusted_per_head_fen": 3 * STD, "burden_per_head_fen": 0,
+    "able_without_record": 0, "employed_without_wage": 0, "deceased_members": 0, "head_age": 40,
+    "vehicle_value_fen": 0, "business_assets_fen": 0,
 }
 
 

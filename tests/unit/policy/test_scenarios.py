@@ -13,6 +13,7 @@ from medaid.domain.money import to_fen
 from medaid.policy import Claim, load_policy, settle_person_year
 from medaid.policy.backends.duckdb import settle_arrow
 from medaid.policy.batch import claims_to_arrow
+from medaid.policy.policy_set import PolicyLike, load_policy_set
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = ROOT / "tests" / "fixtures" / "policy_scenarios"
@@ -44,13 +45,22 @@ def _claims(sc: dict[str, Any]) -> list[Claim]:
     ]
 
 
+def _policy(name: str | list[str]) -> PolicyLike:
+    """A policy of policies/ (or of the fixtures' policies/), or a dated set given as a list."""
+    def path(n: str) -> Path:
+        fixture = SCENARIOS / "policies" / f"{n}.yaml"
+        return fixture if fixture.exists() else ROOT / "policies" / f"{n}.yaml"
+
+    return load_policy(path(name)) if isinstance(name, str) else load_policy_set([path(n) for n in name])
+
+
 def test_there_are_enough_scenarios() -> None:
     assert len(_cases()) >= 32
 
 
 @pytest.mark.parametrize(("policy_name", "sc"), _cases())
-def test_scenario(policy_name: str, sc: dict[str, Any]) -> None:
-    policy = load_policy(ROOT / "policies" / f"{policy_name}.yaml")
+def test_scenario(policy_name: str | list[str], sc: dict[str, Any]) -> None:
+    policy = _policy(policy_name)
     claims = _claims(sc)
     online = {(s.claim_id, r.layer): (r.paid, r.rule) for s in settle_person_year(claims, (), policy) for r in s.layers}
     batch = {(r["claim_id"], r["layer"]): (r["paid_fen"], r["rule"])

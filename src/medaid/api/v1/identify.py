@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from medaid.api.deps import Principal, authorize, engine_of, ensure_township
 from medaid.api.roles import Permission
@@ -51,13 +51,13 @@ def candidates(conn: Connection, run_id: int, *, tier: str | None = None, not_on
     if township:
         where.append(r.c.township_code == township)
     total = int(conn.execute(select(func.count()).select_from(r).where(*where)).scalar_one())
-    order = {"high": 0, "medium": 1, "low": 2}
+    tier_rank = case({"high": 0, "medium": 1, "low": 2}, value=r.c.tier, else_=3)
     rows = conn.execute(select(r, identity.c.id_masked).join(identity, identity.c.id_token == r.c.head_token,
                                                              isouter=True)
-                        .where(*where).order_by(r.c.score.desc(), r.c.household_id)).mappings().all()
-    ordered = sorted(rows, key=lambda x: (order.get(str(x["tier"]), 3), -float(x["score"]), str(x["household_id"])))
+                        .where(*where).order_by(tier_rank, r.c.score.desc(), r.c.household_id)
+                        .limit(limit).offset(offset)).mappings()
     out = []
-    for x in ordered[offset:offset + limit]:
+    for x in rows:
         reasons = str(x["reasons"])
         model_part = "；".join(p for p in reasons.split("；") if p.startswith("模型"))
         out.append(dict(x) | {"tier_zh": TIER_ZH.get(str(x["tier"]), str(x["tier"])),

@@ -19,7 +19,7 @@ from medaid.api.deps import Principal, authorize, engine_of
 from medaid.api.roles import Permission
 from medaid.api.v1.schemas import Problem
 from medaid.domain.idnumber import find_problem, mask, problem_text
-from medaid.policy.quote_store import QuoteRequest, masked_id, policy_for, reserve_quote
+from medaid.policy.quote_store import QuoteRequest, policy_for, reserve_quote
 from medaid.policy.settle_store import default_policy_path
 from medaid.privacy.tokens import tokeniser
 
@@ -108,15 +108,13 @@ def post_quote(request: Request, body: QuoteIn,
     required: a retry with the same key and body gets the first answer (200), never a second reservation."""
     engine = engine_of(request)
     token = tokeniser()(body.id_number)
-    with engine.connect() as conn:
-        shown = masked_id(conn, token) or mask(body.id_number)
     req = QuoteRequest(claim_id=body.claim_id, id_token=token, hospital_code=body.hospital_code,
                        hospital_level=body.hospital_level, location=body.location, visit_type=body.visit_type,
                        settle_date=body.settle_date, total=body.total, in_scope=body.in_scope,
                        basic_paid=body.basic_paid, critical_paid=body.critical_paid,
                        reverses_claim_id=body.reverses_claim_id)
     result = reserve_quote(engine, req, policy_for(_policy_path(request)), user_id=principal.user.id,
-                           idempotency_key=idempotency_key, id_masked=shown)
+                           idempotency_key=idempotency_key, id_masked=mask(body.id_number))
     out: dict[str, Any] = result.body
     return JSONResponse(out, status_code=result.status_code,
                         headers={"Idempotent-Replayed": "true"} if result.replayed else None)

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from medaid.policy.compile import compile_policy
 from medaid.policy.dialects import SPARK
-from medaid.policy.schema import Policy
+from medaid.policy.policy_set import PolicyLike
 
 
 def local_session(app: str = "medaid-settle", cores: int = 2) -> Any:
@@ -25,13 +25,13 @@ def local_session(app: str = "medaid-settle", cores: int = 2) -> Any:
             .getOrCreate())
 
 
-def settle(spark: Any, policy: Policy, claims: Any, *, order: Sequence[str] | None = None) -> Any:
+def settle(spark: Any, policy: PolicyLike, claims: Any, *, order: Sequence[str] | None = None) -> Any:
     """Settle a Spark DataFrame of input claims (compiler's columns); returns the lines DataFrame."""
     claims.createOrReplaceTempView("claims_in")
     return spark.sql(compile_policy(policy, SPARK, source="claims_in", order=order).lines_sql)
 
 
-def settle_arrow(claims: pa.Table, policy: Policy, *, spark: Any = None,
+def settle_arrow(claims: pa.Table, policy: PolicyLike, *, spark: Any = None,
                  order: Sequence[str] | None = None) -> pa.Table:
     """Arrow in, Arrow out, through a (local) Spark session."""
     spark = spark or local_session()
