@@ -19,7 +19,7 @@ audit_event = Table(
     Column("at", String(32), nullable=False),          # ISO-8601 UTC, microseconds, trailing Z
     Column("actor", String(64), nullable=False, index=True),
     Column("action", String(64), nullable=False, index=True),
-    Column("subject", Text, nullable=False),
+    Column("subject", Text, nullable=False, index=True),
     Column("detail", Text, nullable=False),            # canonical JSON, ID numbers masked
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),

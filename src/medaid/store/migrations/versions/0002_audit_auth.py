@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("at", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False, index=True),
         sa.Column("action", sa.String(64), nullable=False, index=True),
-        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("subject", sa.Text, nullable=False, index=True),  # person history looks it up
         sa.Column("detail", sa.Text, nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
