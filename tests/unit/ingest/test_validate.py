@@ -49,3 +49,27 @@ def test_sql_trim_matches_python_strip(text: str) -> None:
     got = con.execute(f"SELECT {trimmed('x')} FROM t").fetchone()
     assert got is not None
     assert got[0] == (text.strip() or None)
+
+
+def test_batch_check_agrees_with_the_one_value_path() -> None:
+    """``build_ids`` (SQL check + batched keyed work) gives what ``lookup`` gives, value by value,
+    including values only the Python path may decide (non-ASCII) and across files (cache)."""
+    from medaid.ingest.validate import build_ids
+
+    wrong = ID[:17] + ("1" if ID[17] != "1" else "2")
+    values = [ID, ID.lower().replace("0", "０"), wrong, ID[:16], "  ", "3708301980022９017ß", "abc", ID + "\u3000"]
+    batch, reference = IdLookup(today=dt.date(2026, 11, 24)), IdLookup(today=dt.date(2026, 11, 24))
+    con = duckdb.connect()
+    for part in (values[:3], values):  # second "file" repeats three values: they come from the cache
+        con.execute("CREATE OR REPLACE TABLE raw (id_number VARCHAR)")
+        con.executemany("INSERT INTO raw VALUES (?)", [[v] for v in part])
+        build_ids(con, batch)
+        got = {r[0]: r[1:] for r in con.execute(
+            "SELECT raw, id_token, problem, masked, stem_token, stem_birth_date, stem_sex FROM ids").fetchall()}
+        assert set(got) == set(part)
+        for raw in part:
+            tok, problem, shown, stem = reference.lookup(raw)
+            assert got[raw] == (tok, problem, shown, *(stem or (None, None, None))), raw
+        stored = con.execute("SELECT id_token, region_code, birth_date, sex, id_stem_token FROM identities_all").fetchall()
+        assert stored == [(id_token(ID), "370830", dt.date(1980, 2, 29), "M", id_stem_token(ID))]
+        batch.mark_stored([id_token(ID)])
