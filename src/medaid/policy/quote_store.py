@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, bindparam, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from medaid.domain.money import round_fen, to_fen, to_yuan
@@ -31,7 +31,6 @@ from medaid.policy.schema import Policy, load_policy
 from medaid.store.quote_tables import quote as quote_t
 from medaid.store.quote_tables import quote_lock
 from medaid.store.tables import claim as claim_t
-from medaid.store.tables import identity as identity_t
 from medaid.store.tables import roster as roster_t
 
 
@@ -93,10 +92,18 @@ def _lock_person_year(conn: Connection, token: str, year: int) -> None:
     conn.execute(stmt.on_conflict_do_update(index_elements=["id_token", "year"], set_={"year": stmt.excluded.year}))
 
 
+_r = roster_t.c
+_ROSTER = select(_r.category, _r.valid_from, _r.valid_to).where(_r.id_token == bindparam("token"))
+_YEAR_CLAIMS = union_all(*(
+    select(literal(rank).label("rank"), c.claim_id, c.settle_date, c.visit_type, c.location, c.hospital_level,
+           c.in_scope_fen, c.total_fen, c.basic_paid_fen, c.critical_paid_fen, c.reverses_claim_id)
+    .where(c.id_token == bindparam("token"), c.settle_date.between(bindparam("lo"), bindparam("hi")))
+    for rank, c in ((0, quote_t.c), (1, claim_t.c))))
+"""Built once: a quote's reads are two statements, and statement construction is a visible share of its cost."""
+
+
 def _roster(conn: Connection, token: str) -> list[tuple[str, date, date | None]]:
-    r = roster_t.c
-    return [(str(row.category), row.valid_from, row.valid_to)
-            for row in conn.execute(select(r.category, r.valid_from, r.valid_to).where(r.id_token == token))]
+    return [(str(row.category), row.valid_from, row.valid_to) for row in conn.execute(_ROSTER, {"token": token})]
 
 
 def _categories(roster: list[tuple[str, date, date | None]], day: date) -> frozenset[str]:
@@ -111,22 +118,15 @@ def _yuan(fen: int | None) -> Decimal | None:
 def _earlier_claims(conn: Connection, token: str, year: int,
                     roster: list[tuple[str, date, date | None]]) -> list[Claim]:
     """Loaded and quoted claims of the person-year (a claim both loaded and quoted counts once)."""
-    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    rows = conn.execute(_YEAR_CLAIMS, {"token": token, "lo": date(year, 1, 1), "hi": date(year, 12, 31)})
     out: dict[str, Claim] = {}
-    for table in (quote_t, claim_t):  # loaded rows win: the settlement file is the final record
-        c = table.c
-        rows = conn.execute(select(c.claim_id, c.settle_date, c.visit_type, c.location, c.hospital_level,
-                                   c.in_scope_fen, c.total_fen, c.basic_paid_fen, c.critical_paid_fen,
-                                   c.reverses_claim_id)
-                            .where(and_(c.id_token == token, c.settle_date.between(lo, hi))))
-        for row in rows:
-            out[row.claim_id] = Claim(
-                claim_id=row.claim_id, settle_date=row.settle_date, visit_type=row.visit_type,
-                location=row.location, hospital_level=int(row.hospital_level),
-                in_scope=to_yuan(int(row.in_scope_fen)), total=to_yuan(int(row.total_fen)),
-                basic_paid=_yuan(row.basic_paid_fen), critical_paid=_yuan(row.critical_paid_fen),
-                reverses_claim_id=row.reverses_claim_id,
-                categories=_categories(roster, row.settle_date))
+    for row in sorted(rows, key=lambda r: int(r.rank)):  # loaded rows (rank 1) win: the file is the final record
+        out[row.claim_id] = Claim(
+            claim_id=row.claim_id, settle_date=row.settle_date, visit_type=row.visit_type,
+            location=row.location, hospital_level=int(row.hospital_level),
+            in_scope=to_yuan(int(row.in_scope_fen)), total=to_yuan(int(row.total_fen)),
+            basic_paid=_yuan(row.basic_paid_fen), critical_paid=_yuan(row.critical_paid_fen),
+            reverses_claim_id=row.reverses_claim_id, categories=_categories(roster, row.settle_date))
     return list(out.values())
 
 
@@ -169,7 +169,7 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
                   id_masked: str) -> QuoteResult:
     """Settle ``req`` on the person's YTD state and store it as a reservation (or replay the first answer).
 
-    ``id_masked`` is shown for a person the county has not loaded (their masked number as posted).
+    ``id_masked`` is the masked ID number shown in the answer (never the number itself).
     """
     digest = req.digest()
     if not policy.covers(req.settle_date):
@@ -180,11 +180,7 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
     try:
         with engine.begin() as conn:
             _lock_person_year(conn, req.id_token, year)
-            again = _replay(conn, user_id, idempotency_key, digest)  # a racing retry may have won
-            if again:
-                return again
-            shown = masked_id(conn, req.id_token) or id_masked
-            body = _settle_locked(conn, req, policy, year, shown)
+            body = _settle_locked(conn, req, policy, year, id_masked)
             conn.execute(quote_t.insert().values(
                 claim_id=req.claim_id, id_token=req.id_token, year=year, settle_date=req.settle_date,
                 visit_type=req.visit_type, location=req.location, hospital_level=req.hospital_level,
@@ -193,8 +189,9 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
                 reverses_claim_id=req.reverses_claim_id, policy_id=policy.id,
                 paid_fen=to_fen(Decimal(body["total_paid"])), user_id=user_id, idempotency_key=idempotency_key,
                 request_hash=digest, response=json.dumps(body, ensure_ascii=False), created_at=datetime.now(UTC)))
-    except IntegrityError:
-        # the same key raced on another person's lock, or the claim id was taken meanwhile
+    except (_ClaimTaken, IntegrityError):
+        # A retry finds its own claim already stored (or its key taken by a racing twin): answer as the
+        # first time. Looked up only here, so a new quote costs no extra round trip.
         with engine.connect() as conn:
             earlier_answer = _replay(conn, user_id, idempotency_key, digest)
         if earlier_answer:
@@ -203,8 +200,12 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
     return QuoteResult(201, body, replayed=False)
 
 
-def _claim_taken(claim_id: str) -> StateError:
-    return StateError(f"claim {claim_id} was already quoted or settled; post a reversal (reverses_claim_id) "
+class _ClaimTaken(StateError):
+    """The claim id is already quoted or loaded (a retry, or a second attempt at the same claim)."""
+
+
+def _claim_taken(claim_id: str) -> _ClaimTaken:
+    return _ClaimTaken(f"claim {claim_id} was already quoted or settled; post a reversal (reverses_claim_id) "
                       "before quoting it again", f"结算单 {claim_id} 已结算或已试算，如需重算请先提交冲销")
 
 
@@ -243,9 +244,3 @@ def _zero_settlement(claim: Claim, policy: Policy) -> Settlement:
     zero = Decimal(0)
     return Settlement(claim.claim_id, tuple(LayerResult(layer.id, layer.name, zero, zero, zero, "reversal")
                                             for layer in policy.layers), YtdState())
-
-
-def masked_id(conn: Connection, token: str) -> str | None:
-    """The masked ID of a known person (``None`` if the county has never loaded them)."""
-    row = conn.execute(select(identity_t.c.id_masked).where(identity_t.c.id_token == token)).first()
-    return None if row is None else str(row[0])

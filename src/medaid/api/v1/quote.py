@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from medaid.api.deps import Principal, authorize, engine_of
 from medaid.api.roles import Permission
 from medaid.api.v1.schemas import Problem
-from medaid.domain.idnumber import find_problem, mask, problem_text
+from medaid.domain.idnumber import find_problem, mask, normalise, problem_text
 from medaid.policy.quote_store import QuoteRequest, policy_for, reserve_quote
 from medaid.policy.settle_store import default_policy_path
 from medaid.privacy.tokens import tokeniser
@@ -114,7 +114,7 @@ def post_quote(request: Request, body: QuoteIn,
                        basic_paid=body.basic_paid, critical_paid=body.critical_paid,
                        reverses_claim_id=body.reverses_claim_id)
     result = reserve_quote(engine, req, policy_for(_policy_path(request)), user_id=principal.user.id,
-                           idempotency_key=idempotency_key, id_masked=mask(body.id_number))
+                           idempotency_key=idempotency_key, id_masked=mask(normalise(body.id_number)))
     out: dict[str, Any] = result.body
     return JSONResponse(out, status_code=result.status_code,
                         headers={"Idempotent-Replayed": "true"} if result.replayed else None)
