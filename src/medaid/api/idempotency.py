@@ -6,14 +6,16 @@ the work twice; the same key with a different request is a 409 ``IdempotencyConf
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medaid.api.users import utcnow
-from medaid.errors import IdempotencyConflict
+from medaid.errors import IdempotencyConflict, MedaidError
 from medaid.store.auth_tables import idempotency_key
 
 
@@ -63,3 +65,30 @@ def forget(engine: Engine, user_id: int, key: str) -> None:
         conn.execute(idempotency_key.delete().where(idempotency_key.c.user_id == user_id,
                                                     idempotency_key.c.key == key,
                                                     idempotency_key.c.status_code.is_(None)))
+
+
+def request_digest(path: str, payload: Mapping[str, Any]) -> str:
+    """What makes two requests "the same" for a key: the path and the canonical JSON of the payload."""
+    return hashlib.sha256(json.dumps({"path": path, **payload}, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_once(engine: Engine, user_id: int, key: str | None, request_hash: str,
+             action: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+    """Run ``action`` once per (user, key); a retry gets the stored first (status, body).
+
+    Without a key the action simply runs. When the action fails with a domain error the reservation
+    is released (``forget``), so the client may fix the cause and retry with the same key.
+    """
+    if key:
+        earlier = replay(engine, user_id, key, request_hash)
+        if earlier:
+            return earlier
+    try:
+        status, body = action()
+    except MedaidError:
+        if key:
+            forget(engine, user_id, key)
+        raise
+    if key:
+        remember(engine, user_id, key, status, body)
+    return status, body

@@ -9,8 +9,6 @@ retried request returns the first result and never decides twice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -18,7 +16,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import delete
 
 from medaid.api import idempotency
 from medaid.api.deps import Principal, authorize, engine_of
@@ -30,7 +27,6 @@ from medaid.cases import inbox
 from medaid.cases.approval import decide
 from medaid.domain.money import parse_yuan
 from medaid.errors import ContractError, MedaidError, NotFound, PermissionDenied
-from medaid.store.auth_tables import idempotency_key
 
 router = APIRouter(tags=["cases"], responses={401: {"model": Problem}, 403: {"model": Problem}})
 
@@ -77,25 +73,9 @@ def ensure_case(request: Request, principal: Principal, case_id: int) -> None:
 
 def idempotent(request: Request, principal: Principal, key: str | None, payload: Mapping[str, Any],
                action: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
-    """Run ``action`` once per (user, key): a retry gets the stored first response. When the action
-    fails the reservation is dropped, so the client may retry the same key after fixing the cause."""
-    engine, user_id = engine_of(request), principal.user.id
-    if key:
-        digest = hashlib.sha256(json.dumps({"path": request.url.path, **payload}, sort_keys=True,
-                                           default=str).encode()).hexdigest()
-        earlier = idempotency.replay(engine, user_id, key, digest)
-        if earlier:
-            return JSONResponse(earlier[1], status_code=earlier[0])
-    try:
-        status, body = action()
-    except MedaidError:
-        if key:
-            with engine.begin() as conn:
-                conn.execute(delete(idempotency_key).where(idempotency_key.c.user_id == user_id,
-                                                           idempotency_key.c.key == key))
-        raise
-    if key:
-        idempotency.remember(engine, user_id, key, status, body)
+    """Run a write ``action`` once per (user, ``Idempotency-Key``); see ``idempotency.run_once``."""
+    digest = idempotency.request_digest(request.url.path, payload)
+    status, body = idempotency.run_once(engine_of(request), principal.user.id, key, digest, action)
     return JSONResponse(body, status_code=status)
 
 

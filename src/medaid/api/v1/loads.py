@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -13,7 +14,6 @@ from medaid.api.params import ObjectId, Offset
 from medaid.api.roles import Permission
 from medaid.api.uploads import discard_upload, save_upload
 from medaid.api.v1.schemas import JobCreated, Load, LoadDetail, Problem, Reject
-from medaid.errors import IdempotencyConflict
 from medaid.jobs.tasks import load_job
 
 router = APIRouter(tags=["loads"], responses={401: {"model": Problem}, 403: {"model": Problem}})
@@ -44,19 +44,19 @@ def upload(request: Request, file: UploadFile = File(...),
     Send an ``Idempotency-Key`` header so that a retried upload does not load the file twice."""
     engine, user = engine_of(request), principal.user
     path = save_upload(file, request.app.state.data_dir)
-    if idempotency_key:
-        digest = hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
-        try:
-            earlier = idempotency.replay(engine, user.id, idempotency_key, digest)
-        except IdempotencyConflict:
+    digest = hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
+    submitted: list[int] = []
+
+    def submit() -> tuple[int, dict[str, Any]]:
+        job_id = request.app.state.jobs.submit(
+            "load", user.username, {"file": file.filename, "path": str(path)},
+            load_job(path, url=request.app.state.url, actor=user.username, delete_after=True))
+        submitted.append(job_id)
+        return 202, JobCreated(job_id=job_id, status_url=f"/api/v1/jobs/{job_id}").model_dump()
+
+    try:
+        status, body = idempotency.run_once(engine, user.id, idempotency_key, digest, submit)
+    finally:
+        if not submitted:  # a replay or a conflict: the job that owns the file is the first one
             discard_upload(path)
-            raise
-        if earlier:
-            discard_upload(path)
-            return JSONResponse(earlier[1], status_code=earlier[0])
-    job_id = request.app.state.jobs.submit("load", user.username, {"file": file.filename, "path": str(path)},
-                                           load_job(path, url=request.app.state.url, actor=user.username, delete_after=True))
-    body = JobCreated(job_id=job_id, status_url=f"/api/v1/jobs/{job_id}").model_dump()
-    if idempotency_key:
-        idempotency.remember(engine, user.id, idempotency_key, 202, body)
-    return JSONResponse(body, status_code=202)
+    return JSONResponse(body, status_code=status)
