@@ -98,7 +98,7 @@ def _quote_request(ids: list[str], rng: random.Random) -> tuple[str, dict[str, s
     return "/api/v1/quote", {"Idempotency-Key": f"bench-{os.getpid()}-{_seq}"}, body
 
 
-async def _run(base: str, token: str, rate: int, duration: float, max_in_flight: int,
+async def _run(bases: list[str], token: str, rate: int, duration: float, max_in_flight: int,
                make: Any) -> dict[str, Any]:
     """Open loop: request i is due at start + i / rate, whether or not earlier ones have returned."""
     latencies: list[float] = []
@@ -106,10 +106,10 @@ async def _run(base: str, token: str, rate: int, duration: float, max_in_flight:
     dropped = 0
     in_flight = 0
     limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=30) as client:
-        async def one(due: float, path: str, headers: dict[str, str], body: dict[str, Any] | None) -> None:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30) as client:
+        async def one(due: float, base: str, path: str, headers: dict[str, str], body: dict[str, Any] | None) -> None:
             nonlocal in_flight
+            path = base + path
             try:
                 if body is None:
                     r = await client.get(path)
@@ -134,7 +134,7 @@ async def _run(base: str, token: str, rate: int, duration: float, max_in_flight:
                 dropped += 1
                 continue
             in_flight += 1
-            tasks.append(asyncio.create_task(one(due, *make())))
+            tasks.append(asyncio.create_task(one(due, bases[i % len(bases)], *make())))
         await asyncio.gather(*tasks)
         wall = time.perf_counter() - start
     ok = sum(v for k, v in status.items() if k in ("200", "201"))
@@ -151,7 +151,9 @@ def main() -> None:
     parser.add_argument("--rates", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--max-in-flight", type=int, default=256)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--servers", type=int, default=2,
+                        help="single-worker uvicorn processes on their own ports, requests spread round-robin "
+                             "(uvicorn --workers N adds a ~40 ms Nagle/delayed-ACK stall per response here)")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("MEDAID_BENCH_WORK", "/tmp/medaid-bench")))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -162,38 +164,42 @@ def main() -> None:
     get_settings.cache_clear()
     rng = random.Random(2026)
     out: dict[str, Any] = {"benchmark": "api", "people": args.people, "duration_s": args.duration,
-                           "workers": args.workers, "max_in_flight": args.max_in_flight,
+                           "servers": args.servers, "max_in_flight": args.max_in_flight,
                            "cpus": os.cpu_count(), "load_average_start": os.getloadavg()}
     with ThrowawayPostgres() as pg:
         url = pg.create_database("bench_api")
         token, ids, out["county"] = _prepare(args.work, args.people, url)
         print(json.dumps(out, ensure_ascii=False), flush=True)
-        port = _free_port()
         env = {**os.environ, "MEDAID_DATABASE_URL": url, "MEDAID_DATA_DIR": str(data_dir)}
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "medaid.api.app:create_app",
-                                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                                   "--log-level", "warning", "--no-access-log"], env=env)
-        base = f"http://127.0.0.1:{port}"
+        bases, servers = [], []
+        for _ in range(args.servers):
+            port = _free_port()
+            servers.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "medaid.api.app:create_app",
+                                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                                             "--no-access-log"], env=env))
+            bases.append(f"http://127.0.0.1:{port}")
         try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            asyncio.run(_run(base, token, 20, 3, args.max_in_flight, lambda: _quote_request(ids, rng)))  # warm-up
+            for base in bases:
+                for _ in range(300):
+                    try:
+                        if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        time.sleep(0.2)
+            asyncio.run(_run(bases, token, 20, 3, args.max_in_flight, lambda: _quote_request(ids, rng)))  # warm-up
             out["runs"] = []
             for rate in args.rates:
-                health = asyncio.run(_run(base, token, rate, args.duration, args.max_in_flight,
+                health = asyncio.run(_run(bases, token, rate, args.duration, args.max_in_flight,
                                           lambda: ("/api/v1/health", {}, None)))
-                quote = asyncio.run(_run(base, token, rate, args.duration, args.max_in_flight,
+                quote = asyncio.run(_run(bases, token, rate, args.duration, args.max_in_flight,
                                          lambda: _quote_request(ids, rng)))
                 row = {"rate": rate, "health": health, "quote": quote}
                 out["runs"].append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
     top = next((r for r in out["runs"] if r["rate"] == 200), None)
     out["target"] = {"quote_p99_ms_at_200_rps": 50,
                      "met": bool(top and top["quote"]["p99_ms"] is not None and top["quote"]["p99_ms"] < 50
