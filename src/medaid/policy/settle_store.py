@@ -84,6 +84,25 @@ _ROSTER_SCHEMA = pa.schema([("person", pa.string()), ("category", pa.string()), 
                             ("valid_to", pa.date32())])
 
 
+def read_year(engine: Engine, year: int, progress: Progress | None = None) -> tuple[pa.Table, pa.Table]:
+    """The year's claims and the roster rows valid in it, as Arrow tables for ``build_input``."""
+    from sqlalchemy import func
+
+    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    c, r = claim_t.c, roster_t.c
+    with engine.connect() as conn:
+        n = int(conn.execute(select(func.count()).select_from(claim_t)
+                             .where(c.settle_date.between(lo, hi))).scalar_one())
+    claims = _read_sql_arrow(engine, select(c.id_token, c.claim_id, c.settle_date, c.visit_type, c.location,
+                                            c.hospital_level, c.in_scope_fen, c.total_fen, c.basic_paid_fen,
+                                            c.critical_paid_fen, c.reverses_claim_id)
+                             .where(c.settle_date.between(lo, hi)), _CLAIM_SCHEMA, progress, "read claims", n)
+    roster = _read_sql_arrow(engine, select(r.id_token, r.category, r.valid_from, r.valid_to)
+                             .where(r.valid_from <= hi).where(r.valid_to.is_(None) | (r.valid_to >= lo)),
+                             _ROSTER_SCHEMA, None, "read roster", 0)
+    return claims, roster
+
+
 def build_input(con: duckdb.DuckDBPyConnection, claims: pa.Table, roster: pa.Table) -> None:
     """Create DuckDB table ``claims_in`` (the compiler's input) from raw claims and roster rows."""
     con.register("claims_raw", claims)
@@ -229,21 +248,7 @@ def settle_year(
     use_optimal = optimal and engine == "duckdb" and len(orders) > 1
     started = datetime.now(UTC)
     db = engine_for(url)
-    lo, hi = date(year, 1, 1), date(year, 12, 31)
-    with db.connect() as conn:
-        from sqlalchemy import func
-
-        n_claims = int(conn.execute(select(func.count()).select_from(claim_t)
-                                    .where(claim_t.c.settle_date.between(lo, hi))).scalar_one())
-    c = claim_t.c
-    claims = _read_sql_arrow(db, select(c.id_token, c.claim_id, c.settle_date, c.visit_type, c.location,
-                                        c.hospital_level, c.in_scope_fen, c.total_fen, c.basic_paid_fen,
-                                        c.critical_paid_fen, c.reverses_claim_id)
-                             .where(c.settle_date.between(lo, hi)), _CLAIM_SCHEMA, progress, "read claims", n_claims)
-    r = roster_t.c
-    roster = _read_sql_arrow(db, select(r.id_token, r.category, r.valid_from, r.valid_to)
-                             .where(r.valid_from <= hi).where((r.valid_to.is_(None)) | (r.valid_to >= lo)),
-                             _ROSTER_SCHEMA, None, "read roster", 0)
+    claims, roster = read_year(db, year, progress)
     con = duckdb.connect()
     try:
         build_input(con, claims, roster)

@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from medaid.errors import PolicyError
 from medaid.policy.backends import duckdb as duck_backend
 from medaid.policy.schema import Policy
-from medaid.policy.settle_store import _CLAIM_SCHEMA, _ROSTER_SCHEMA, _read_sql_arrow, build_input
-from medaid.store.tables import claim as claim_t
-from medaid.store.tables import roster as roster_t
+from medaid.policy.settle_store import build_input, read_year
 
 Progress = Callable[[str, int, int], None]
 TOP = 10
@@ -89,18 +87,7 @@ def what_if(engine: Engine, year: int, old: Policy, new: Policy, *, progress: Pr
     """Settle the year's claims under ``old`` and ``new`` and compare (aggregates only)."""
     _require_year(old, year, "current / 现行")
     _require_year(new, year, "modified / 调整后")
-    lo, hi = date(year, 1, 1), date(year, 12, 31)
-    c, r = claim_t.c, roster_t.c
-    with engine.connect() as conn:
-        n = int(conn.execute(select(func.count()).select_from(claim_t).where(c.settle_date.between(lo, hi)))
-                .scalar_one())
-    claims = _read_sql_arrow(engine, select(c.id_token, c.claim_id, c.settle_date, c.visit_type, c.location,
-                                            c.hospital_level, c.in_scope_fen, c.total_fen, c.basic_paid_fen,
-                                            c.critical_paid_fen, c.reverses_claim_id)
-                             .where(c.settle_date.between(lo, hi)), _CLAIM_SCHEMA, progress, "read claims", n)
-    roster = _read_sql_arrow(engine, select(r.id_token, r.category, r.valid_from, r.valid_to)
-                             .where(r.valid_from <= hi).where(r.valid_to.is_(None) | (r.valid_to >= lo)),
-                             _ROSTER_SCHEMA, None, "read roster", 0)
+    claims, roster = read_year(engine, year, progress)
     con = duckdb.connect()
     try:
         build_input(con, claims, roster)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import medaid.api.app  # noqa: F401  (imports every route module, which registers its messages)
 from medaid.api.roles import ROLE_PERMISSIONS, Permission, Role
 from medaid.web.i18n import MESSAGES, translate
 
