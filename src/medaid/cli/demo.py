@@ -27,7 +27,10 @@ DEMO_USERS: tuple[tuple[str, str, Role, Department | None], ...] = (
     ("admin", "admin-demo-2026", Role.ADMIN, None),
     ("clerk", "clerk-demo-2026", Role.CLERK, None),
     ("township", "township-demo-2026", Role.TOWNSHIP, None),
-    ("approver", "approver-demo-2026", Role.APPROVER, Department.CIVIL_AFFAIRS),
+    # The reference policy's assistance and re-assistance belong to medical security (医保), so that
+    # approver has a real inbox; the civil-affairs approver shows a department with no share.
+    ("approver", "approver-demo-2026", Role.APPROVER, Department.MEDICAL_SECURITY),
+    ("approver-mz", "approver-mz-demo-2026", Role.APPROVER, Department.CIVIL_AFFAIRS),
     ("supervisor", "supervisor-demo-2026", Role.SUPERVISOR, None),
     ("analyst", "analyst-demo-2026", Role.ANALYST, None),
 )
@@ -97,12 +100,48 @@ def ensure_demo_users(engine: Engine) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def run_main_job(county_dir: Path, url: str, year: int, data_dir: Path) -> None:
+    """The bureau's main job on the loaded county, so every page has real work on it: identity
+    resolution, the year's settlement, a reconciliation round, identification (model trained on the
+    synthetic truth), warnings and tasks, and 免申即享 cases. Done once per data dir and year."""
+    marker = data_dir / f".main-job-{year}"
+    if marker.exists():
+        console.print(f"跳过主流程（已完成）/ main job for {year} already done")
+        return
+    from medaid.cases.service import open_cases
+    from medaid.identify.alerts import raise_warnings
+    from medaid.identify.manage import plan_tasks
+    from medaid.identify.service import identify_year, train_from_truth
+    from medaid.linkage import resolve
+    from medaid.policy.settle_store import settle_year
+    from medaid.reconcile.rounds import run_round
+
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("人员归并 / identity resolution", lambda: resolve(url, actor="demo")),
+        ("结算 / settlement", lambda: settle_year(year, url=url)),
+        ("参保核查 / reconciliation round", lambda: run_round(year, url=url, actor="demo")),
+        ("模型训练 / identification model", lambda: train_from_truth(year, county_dir / "truth", url=url)),
+        ("精准识别 / identification", lambda: identify_year(year, url=url, actor="demo")),
+        ("预警 / warnings", lambda: raise_warnings(year, url=url)),
+        ("动态管理 / review tasks", lambda: plan_tasks(year, url=url)),
+        ("免申即享 / cases", lambda: open_cases(url=url, year=year, actor="demo")),
+    ]
+    with _bar() as bar:
+        task = bar.add_task("主流程 / main job", total=len(steps))
+        for label, step in steps:
+            bar.update(task, description=label)
+            step()
+            bar.advance(task)
+    marker.write_text(f"year={year}\n")
+    console.print("主流程完成 / main job done: links, settlement, reconciliation, identification, cases")
+
+
 @app.command("demo")
 def demo(people: int = typer.Option(20000, "--people", help="synthetic county size"),
          seed: int = typer.Option(2026, help="random seed"), year: int = typer.Option(2026, help="medical year"),
          serve: bool = typer.Option(True, "--serve/--no-serve", help="start the web app afterwards"),
          host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
-    """One command to a working system: synthesise, migrate, load, create demo users, serve."""
+    """One command to a working system: synthesise, migrate, load, run the main job, create demo users, serve."""
     settings = get_settings()
     url = settings.resolved_database_url()
     county_dir = settings.data_dir / "demo-county"
@@ -110,6 +149,7 @@ def demo(people: int = typer.Option(20000, "--people", help="synthetic county si
     migrate(url)
     engine = engine_for(url)
     load_county(county_dir, engine, url)
+    run_main_job(county_dir, url, year, settings.data_dir)
     table = Table("用户名 username", "密码 password (demo only)", "角色 role", "范围 scope", title="演示账号 / demo users")
     for row in ensure_demo_users(engine):
         table.add_row(*row)
