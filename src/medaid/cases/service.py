@@ -303,3 +303,19 @@ def _ensure_funds(engine: Any, programs: list[Any], year: int) -> None:
         if rows:  # a concurrent run may insert the same rows: ignore those
             conn.execute(on_conflict_do_nothing(conn, fund), rows)
 
+
+
+def open_cases_after_load(load_ids: Iterable[int], *, url: str | None = None, actor: str = "system",
+                          progress: Progress | None = None) -> list[OpenSummary]:
+    """免申即享 "in the same run as the load": open cases for every year the given claim loads touch.
+
+    Called by the entry points (``medaid load``, the web upload job) after a load; loads without
+    claims open nothing. ``open_cases`` is idempotent, so re-loading never opens a second case.
+    """
+    ids = sorted(set(load_ids))
+    if not ids:
+        return []
+    with engine_for(url).connect() as conn:
+        dates = conn.execute(select(claim_t.c.settle_date).where(claim_t.c.load_id.in_(ids)).distinct()).scalars()
+        years = sorted({d.year if isinstance(d, dt.date) else int(str(d)[:4]) for d in dates})
+    return [open_cases(url=url, year=year, actor=actor, progress=progress) for year in years]

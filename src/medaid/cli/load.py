@@ -21,8 +21,13 @@ _STATUS_ZH = {"loaded": "已导入", "failed": "失败", "duplicate": "重复文
 def load_command(
     path: Path = typer.Argument(..., help="A contract file or a directory of them (persons.csv, claims.xlsx, …)"),
     actor: str = typer.Option("cli", help="Who is loading, for the audit log"),
+    cases: bool = typer.Option(True, "--cases/--no-cases",
+                               help="open 免申即享 cases for loaded claims in the same run (default on)"),
 ) -> None:
-    """导入部门数据 / load department files (data contract v1) into the database."""
+    """导入部门数据 / load department files (data contract v1) into the database.
+
+    When claims are loaded, cases open for every person-claim that a program would pay, in the same
+    run (免申即享); ``--no-cases`` leaves that to ``medaid cases open``."""
     url = get_settings().resolved_database_url()
     migrate(url)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -49,6 +54,12 @@ def load_command(
     if any(f.rows_rejected for f in report.files):
         console.print("问题数据可用 `medaid rejects --out rejects.xlsx` 导出 / export rejected rows with "
                       "`medaid rejects --out rejects.xlsx`")
+    claim_loads = [f.load_id for f in report.files if f.kind == "claims" and f.status == "loaded" and f.load_id]
+    if cases and claim_loads:
+        from medaid.cases.service import open_cases_after_load
+
+        for s in open_cases_after_load(claim_loads, url=url, actor=actor):
+            console.print(f"免申即享 {s.year}: 新开案件 opened {s.opened:,}，已有 already open {s.already_open:,}")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -30,6 +30,13 @@ def load_job(path: Path, *, url: str, actor: str, delete_after: bool = False) ->
         files = [{"kind": f.kind, "file_name": f.file_name, "status": f.status, "rows_read": f.rows_read,
                   "rows_accepted": f.rows_accepted, "rows_rejected": f.rows_rejected, "message": f.message,
                   "load_id": f.load_id} for f in report.files]
-        return {"files": files}
+        claim_loads = [f.load_id for f in report.files if f.kind == "claims" and f.status == "loaded" and f.load_id]
+        if not claim_loads:
+            return {"files": files}
+        from medaid.cases.service import open_cases_after_load  # 免申即享: cases open in the same run
+
+        opened = open_cases_after_load(claim_loads, url=url, actor=actor, progress=progress)
+        return {"files": files, "cases": [{"year": s.year, "opened": s.opened, "already_open": s.already_open}
+                                          for s in opened]}
 
     return run
