@@ -12,10 +12,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from medaid.api.roles import Role
 from medaid.api.users import create_user
@@ -75,9 +77,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    import uvicorn
 
-    from medaid.api.app import create_app
     from medaid.ingest.service import load_path
 
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
@@ -91,20 +91,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         create_user(conn, "clerk", PASSWORD, Role.CLERK, actor="e2e")
         create_user(conn, "town_a", PASSWORD, Role.TOWNSHIP, township_code=TOWN_A, actor="e2e")
         create_user(conn, "admin", PASSWORD, Role.ADMIN, actor="e2e")
-    port = _free_port()
-    config = uvicorn.Config(create_app(url=url, data_dir=tmp_path / "data"), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", url)
-    srv.should_exit = True
-    thread.join(30)
+    with running_server(url, tmp_path / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -127,3 +115,25 @@ def page(browser, server: Server):  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield pg
     context.close()
+
+
+@contextmanager
+def running_server(url: str, data_dir: Path) -> Iterator[Server]:
+    """The app under uvicorn on a free loopback port, in a thread, for one test's browser journeys."""
+    from medaid.api.app import create_app
+
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(url=url, data_dir=data_dir), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", url)
+    finally:
+        srv.should_exit = True
+        thread.join(30)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from medaid.api.users import create_user
 from medaid.cases.service import open_cases
 from medaid.store.cases_tables import aid_case, case_line, case_share
 from medaid.store.db import engine_for, migrate
-from tests.e2e.web.conftest import PASSWORD, SCREENSHOTS, Server, _free_port
+from tests.e2e.web.conftest import PASSWORD, SCREENSHOTS, Server, running_server
 from tests.e2e.web.test_journeys import sign_in
 from tests.integration.cases.conftest import POLICY
 from tests.integration.cases.factory import County
@@ -31,9 +29,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """Overrides the shared fixture: a database with two cases, each needing two departments."""
-    import uvicorn
 
-    from medaid.api.app import create_app
 
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
     migrate(url)
@@ -52,19 +48,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         create_user(conn, "ms", PASSWORD, Role.APPROVER, department=Department.MEDICAL_SECURITY, actor="e2e")
         create_user(conn, "clerk", PASSWORD, Role.CLERK, actor="e2e")
         create_user(conn, "sup", PASSWORD, Role.SUPERVISOR, actor="e2e")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(url=url, data_dir=tmp_path / "data"), host="127.0.0.1",
-                                        port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", url)
-    srv.should_exit = True
-    thread.join(30)
+    with running_server(url, tmp_path / "data") as server:
+        yield server
 
 
 def approve_first_case(page, shot: str) -> None:  # type: ignore[no-untyped-def]
