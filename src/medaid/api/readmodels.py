@@ -6,37 +6,19 @@ data leaves here with masked ID numbers only (``identity.id_masked``).
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from medaid.api.v1.schemas import Load
 from medaid.errors import NotFound
 from medaid.store.tables import CONTRACT_TABLES, identity, load, person, reject
 
 
-@dataclass(frozen=True)
-class LoadRow:
-    id: int
-    kind: str
-    file_name: str
-    status: str
-    rows_read: int
-    rows_accepted: int
-    rows_rejected: int
-    message: str | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    actor: str
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _load_row(r: Any) -> LoadRow:
-    return LoadRow(r.id, r.kind, r.file_name, r.status, r.rows_read or 0, r.rows_accepted or 0,
-                   r.rows_rejected or 0, r.message, r.started_at, r.finished_at, r.actor)
+def _load_row(r: Any) -> Load:
+    return Load(id=r.id, kind=r.kind, file_name=r.file_name, status=r.status, rows_read=r.rows_read or 0,
+                rows_accepted=r.rows_accepted or 0, rows_rejected=r.rows_rejected or 0, message=r.message,
+                started_at=r.started_at, finished_at=r.finished_at, actor=r.actor)
 
 
 def table_counts(conn: Connection) -> dict[str, int]:
@@ -45,12 +27,12 @@ def table_counts(conn: Connection) -> dict[str, int]:
             for kind, table in CONTRACT_TABLES.items()}
 
 
-def list_loads(conn: Connection, *, limit: int = 50, offset: int = 0) -> list[LoadRow]:
+def list_loads(conn: Connection, *, limit: int = 50, offset: int = 0) -> list[Load]:
     query = select(load).order_by(load.c.id.desc()).limit(limit).offset(offset)
     return [_load_row(r) for r in conn.execute(query)]
 
 
-def get_load(conn: Connection, load_id: int) -> LoadRow:
+def get_load(conn: Connection, load_id: int) -> Load:
     row = conn.execute(select(load).where(load.c.id == load_id)).first()
     if row is None:
         raise NotFound(f"load {load_id} not found", f"未找到导入批次 {load_id}")

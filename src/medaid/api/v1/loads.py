@@ -23,7 +23,7 @@ router = APIRouter(tags=["loads"], responses={401: {"model": Problem}, 403: {"mo
 def list_loads(request: Request, limit: int = Query(50, ge=1, le=500), offset: Offset = 0,
                principal: Principal = Depends(authorize(Permission.LOADS_READ))) -> list[Load]:
     with engine_of(request).connect() as conn:
-        return [Load(**row.as_json()) for row in readmodels.list_loads(conn, limit=limit, offset=offset)]
+        return readmodels.list_loads(conn, limit=limit, offset=offset)
 
 
 @router.get("/loads/{load_id}", response_model=LoadDetail, responses={404: {"model": Problem}})
@@ -32,7 +32,7 @@ def get_load(request: Request, load_id: ObjectId,
     with engine_of(request).connect() as conn:
         row = readmodels.get_load(conn, load_id)
         rejects = [Reject(**r) for r in readmodels.load_rejects(conn, load_id)]
-    return LoadDetail(**row.as_json(), rejects=rejects)
+    return LoadDetail(**row.model_dump(), rejects=rejects)
 
 
 @router.post("/loads", status_code=202, response_model=JobCreated,
