@@ -82,6 +82,15 @@ def test_bad_input_is_422_problem(env: Env, path: str) -> None:
     assert body["errors"]
 
 
+def test_nul_in_the_query_is_400_problem_not_a_driver_error(env: Env) -> None:
+    """PostgreSQL text cannot hold NUL: the fuzz tests once drove one into a LIKE and got a 500."""
+    headers = env.token("admin", "people:read", "loads:read")
+    body = _is_problem(env.client.get("/api/v1/people/search?q=%00", headers=headers), 400)
+    assert "NUL" in body["detail"] and "空字符" in body["detail_zh"]
+    _is_problem(env.client.get("/api/v1/people/search?q=%E5%BC%A0%00x", headers=headers), 400)
+    assert env.client.get("/api/v1/people/search?q=%E5%BC%A0", headers=headers).status_code == 200
+
+
 def test_unknown_objects_are_404_problem(env: Env) -> None:
     headers = env.token("admin", "loads:read", "jobs:read")
     _is_problem(env.client.get("/api/v1/loads/999", headers=headers), 404)
