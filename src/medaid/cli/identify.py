@@ -63,7 +63,7 @@ def identify_cmd(
         s = identify_year(year, out=out, thresholds_path=thresholds, use_model=not rules_only, progress=step)
     console.print(f"户数 households {s.households:,} · 列出 flagged {s.flagged:,} "
                   f"(high {s.by_tier['high']:,}, medium {s.by_tier['medium']:,}, low {s.by_tier['low']:,}) · "
-                  f"判定困难 in need {s.in_need:,}")
+                  f"判定困难 in need {s.in_need:,} · 待入户核实 to verify {s.to_verify:,}")
     console.print(f"依据 basis: {'模型 model ' + s.model_id if s.model_id else '仅规则 rules only'}; "
                   f"自付来源 OOP from {s.oop_source}")
     zh, en = s.message()
@@ -84,9 +84,17 @@ def train_cmd(
     for name, m in (("model 模型", r.model_metrics), ("rules 规则", r.rules_metrics)):
         table.add_row(name, f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}",
                       "-" if m.auc is None else f"{m.auc:.3f}")
+    screened = r.screening.screened
+    table.add_row("model + 待入户核实 to verify", f"{screened.precision:.3f}", f"{screened.recall:.3f}",
+                  f"{screened.f1:.3f}", "-")
     console.print(table)
-    console.print(f"模型已保存 saved model {r.model.model_id} (threshold {r.model.threshold:.3f}, "
-                  f"trained on {r.train_rows:,} households)")
+    t = r.targets
+    points = r.operating_points()
+    console.print(f"确认线 confirm ≥ {r.model.threshold:.3f} (目标精确率 target precision {t.confirm_precision:.2f}); "
+                  f"筛查线 screen ≥ {r.model.screen_threshold:.3f} (目标召回率 target recall {t.screen_recall:.2f}); "
+                  f"留出集待入户核实 {r.screening.to_verify:,} 户 to visit for {r.screening.in_need:,} in need")
+    console.print("留出集最佳 best on held-out: " + ", ".join(f"{k} {v:.3f}" for k, v in points.items()))
+    console.print(f"模型已保存 saved model {r.model.model_id} (trained on {r.train_rows:,} households)")
 
 
 @identify_app.command("warnings")

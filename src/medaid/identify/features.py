@@ -84,21 +84,50 @@ def _settlement_paid(conn: Connection, years: list[int], layers: list[str]) -> t
     return pd.concat(frames, ignore_index=True), "settlement runs " + ",".join(str(int(r)) for r in runs["run_id"])
 
 
+def canonical_tokens(conn: Connection) -> dict[str, str]:
+    """id_token → one token per real person, from identity resolution (``person_link``).
+
+    A person registered twice under two valid ID numbers (a re-issued number, a clerk's typo that
+    still passes the check digit) would otherwise count twice in the household, halving income per
+    head. Linkage gives both rows one ``person_key``; every token of that key maps to the smallest
+    one. Without a linkage run the map is empty and people are joined by exact ID, as before.
+    """
+    if "person_link" not in set(inspect(conn).get_table_names()):
+        return {}
+    links = _read(conn, "SELECT DISTINCT person_key, id_token FROM person_link WHERE id_token IS NOT NULL")
+    if links.empty:
+        return {}
+    keys = links.drop_duplicates("id_token")
+    canon = keys.groupby("person_key")["id_token"].transform("min")
+    merged = keys.assign(canon=canon)
+    merged = merged[merged["canon"] != merged["id_token"]]
+    return dict(zip(merged["id_token"], merged["canon"], strict=True))
+
+
+def _resolve(df: pd.DataFrame, canon: dict[str, str]) -> pd.DataFrame:
+    if canon and not df.empty:
+        df["id_token"] = df["id_token"].map(canon).fillna(df["id_token"])
+    return df
+
+
 def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
                 layers: tuple[str, ...] = ("basic",)) -> Inputs:
     """Everything the assessment of ``year`` reads, with claims of the last ``lookback_years``."""
     first = date(year - lookback_years + 1, 1, 1)
     last = date(year, 12, 31)
+    canon = canonical_tokens(conn)
     persons = _read(conn, "SELECT id_token, household_id, relation, birth_date, township_code, village "
-                    "FROM person", ("birth_date",))
-    persons = persons.drop_duplicates("id_token", keep="last")
-    claims = _read(
+                    "FROM person ORDER BY load_id, source_row", ("birth_date",))
+    # the first register row of a person is the register (as reconciliation reads it); later rows
+    # of the same person — same ID or linked — are duplicates
+    persons = _resolve(persons, canon).drop_duplicates("id_token", keep="first")
+    claims = _resolve(_read(
         conn,
         "SELECT claim_id, id_token, visit_type, settle_date, discharge_date, diagnosis_code, "
         "in_scope_fen, basic_paid_fen, critical_paid_fen, reverses_claim_id FROM claim "
         "WHERE settle_date >= :a AND settle_date <= :b",
         ("settle_date", "discharge_date"), chunk=250_000, a=first, b=last,
-    )
+    ), canon)
     reversed_ids = set(claims["reverses_claim_id"].dropna())
     claims = claims[claims["reverses_claim_id"].isna() & ~claims["claim_id"].isin(reversed_ids)]
     paid, source = _settlement_paid(conn, list(range(first.year, year + 1)), list(layers))
@@ -117,17 +146,17 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
     return Inputs(
         year=year,
         persons=persons,
-        deaths=_read(conn, "SELECT id_token, death_date FROM death", ("death_date",)),
-        roster=_read(conn, "SELECT id_token, category, valid_from, valid_to FROM roster",
-                     ("valid_from", "valid_to")),
-        income=_read(conn, "SELECT id_token, kind, amount_fen, period_from, period_to FROM income",
-                     ("period_from", "period_to")),
-        assets=_read(conn, "SELECT id_token, kind, value_fen, count FROM asset"),
-        disability=_read(conn, "SELECT id_token, level FROM disability"),
-        employment=_read(conn, "SELECT id_token, status, since FROM employment", ("since",)),
-        certs=_read(conn, "SELECT id_token, disease_code, valid_from, valid_to FROM chronic_cert",
-                    ("valid_from", "valid_to")),
-        enrolment=_read(conn, "SELECT id_token, scheme FROM enrolment WHERE year = :y", y=year),
+        deaths=_resolve(_read(conn, "SELECT id_token, death_date FROM death", ("death_date",)), canon),
+        roster=_resolve(_read(conn, "SELECT id_token, category, valid_from, valid_to FROM roster",
+                     ("valid_from", "valid_to")), canon),
+        income=_resolve(_read(conn, "SELECT id_token, kind, amount_fen, period_from, period_to FROM income",
+                     ("period_from", "period_to")), canon),
+        assets=_resolve(_read(conn, "SELECT id_token, kind, value_fen, count FROM asset"), canon),
+        disability=_resolve(_read(conn, "SELECT id_token, level FROM disability"), canon),
+        employment=_resolve(_read(conn, "SELECT id_token, status, since FROM employment", ("since",)), canon),
+        certs=_resolve(_read(conn, "SELECT id_token, disease_code, valid_from, valid_to FROM chronic_cert",
+                    ("valid_from", "valid_to")), canon),
+        enrolment=_resolve(_read(conn, "SELECT id_token, scheme FROM enrolment WHERE year = :y", y=year), canon),
         claims=claims,
         oop_source=source,
     )

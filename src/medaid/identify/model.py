@@ -2,7 +2,13 @@
 
 The model sees the household features and the rules' verdict, never roster membership: the point
 is to find households in need that no roster has, so "already on a roster" must not be evidence.
-Saved as two text files (LightGBM model + JSON with calibration and threshold), no pickles.
+Saved as two text files (LightGBM model + JSON with calibration and thresholds), no pickles.
+
+Two operating points (decision 0010), both chosen on the calibration slice, never on held-out rows:
+the *confirm* threshold is the lowest probability at which the list reaches the required precision
+(default 0.90: in need, goes to approval); the *screen* threshold is the highest probability at
+which confirmed + screened households still reach the required recall (default 0.95). Households
+between the two are 待入户核实: the records cannot decide them (unrecorded income), a home visit can.
 """
 
 from __future__ import annotations
@@ -105,8 +111,9 @@ class NeedModel:
     booster: lgb.Booster
     iso_x: list[float]
     iso_y: list[float]
-    threshold: float
+    threshold: float  # confirm: calibrated probability at or above which a household is in need
     model_id: str
+    screen_threshold: float  # at or above (and below ``threshold``): needs a home visit to decide
 
     def probability(self, hh: pd.DataFrame) -> np.ndarray:
         raw = self.booster.predict(matrix(hh), num_threads=PREDICT_THREADS)
@@ -131,7 +138,7 @@ class NeedModel:
         directory.mkdir(parents=True, exist_ok=True)
         self.booster.save_model(str(directory / f"{self.model_id}.lgb.txt"))
         meta = {"model_id": self.model_id, "iso_x": self.iso_x, "iso_y": self.iso_y,
-                "threshold": self.threshold, "features": FEATURE_NAMES}
+                "threshold": self.threshold, "screen_threshold": self.screen_threshold, "features": FEATURE_NAMES}
         path = directory / f"{self.model_id}.json"
         path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         (directory / "current.txt").write_text(self.model_id, encoding="utf-8")
@@ -160,7 +167,31 @@ def load_model(directory: Path) -> NeedModel | None:
         raise ConfigError(f"model {model_id} was trained on other features; run `medaid identify train` again",
                           f"模型 {model_id} 的特征与当前版本不符，请重新运行 medaid identify train")
     booster = lgb.Booster(model_file=str(directory / f"{model_id}.lgb.txt"))
-    return NeedModel(booster, meta["iso_x"], meta["iso_y"], meta["threshold"], model_id)
+    # a model saved before the screening band existed has none: its band is empty
+    screen = float(meta.get("screen_threshold", meta["threshold"]))
+    return NeedModel(booster, meta["iso_x"], meta["iso_y"], meta["threshold"], model_id, screen)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingTargets:
+    """What the confirmed list and the screening band must reach (identification YAML ``model``)."""
+
+    confirm_precision: float = 0.90
+    screen_recall: float = 0.95
+
+
+@dataclass(slots=True)
+class Screening:
+    """Held-out quality of the two-band verdict: the confirmed list and confirmed + to-verify."""
+
+    screened: Metrics  # confirmed or to-verify, against truth: recall is what a home-visit round can reach
+    to_verify: int  # held-out households in the band between the two thresholds
+    in_need: int  # held-out households truly in need
+
+    def as_dict(self) -> dict[str, object]:
+        return {"confirmed_or_verify": self.screened.as_dict(),
+                "to_verify": self.to_verify, "in_need": self.in_need,
+                "visits_per_household_found": round(self.to_verify / max(1, self.in_need), 2)}
 
 
 @dataclass(slots=True)
@@ -168,26 +199,51 @@ class TrainResult:
     model: NeedModel
     model_metrics: Metrics
     rules_metrics: Metrics
+    screening: Screening
+    targets: OperatingTargets
     train_rows: int
     test_rows: int
     test_truth: np.ndarray
     test_probability: np.ndarray
 
     def operating_points(self) -> dict[str, float]:
-        """Best recall at precision ≥ 0.90 and best precision at recall ≥ 0.95 on the held-out rows."""
+        """On held-out rows: best recall at the precision target, best precision at the recall target."""
         from sklearn.metrics import precision_recall_curve
 
+        t = self.targets
         p, r, _ = precision_recall_curve(self.test_truth, self.test_probability)
-        return {"recall_at_precision_0.90": float(r[p >= 0.90].max(initial=0.0)),
-                "precision_at_recall_0.95": float(p[r >= 0.95].max(initial=0.0))}
+        return {f"recall_at_precision_{t.confirm_precision:.2f}": float(r[p >= t.confirm_precision].max(initial=0.0)),
+                f"precision_at_recall_{t.screen_recall:.2f}": float(p[r >= t.screen_recall].max(initial=0.0))}
+
+
+def operating_thresholds(y: np.ndarray, prob: np.ndarray, targets: OperatingTargets) -> tuple[float, float]:
+    """(confirm, screen) thresholds on calibrated probabilities ``prob`` of labelled rows ``y``.
+
+    confirm: the lowest threshold whose list {prob ≥ t} has precision ≥ the target (the most
+    households found at that precision); if no threshold reaches it, the one with the best
+    precision. screen: the highest threshold whose list still has recall ≥ the target, never above
+    confirm.
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    p, r, thr = precision_recall_curve(y, prob)
+    p, r = p[:-1], r[:-1]  # the last point (recall 0) has no threshold
+    if len(thr) == 0:
+        return 0.5, 0.5
+    ok = np.flatnonzero(p >= targets.confirm_precision)
+    confirm = float(thr[ok].min()) if len(ok) else float(thr[int(np.argmax(p))])
+    reach = np.flatnonzero(r >= targets.screen_recall)
+    screen = float(thr[reach].max()) if len(reach) else float(thr.min())
+    return confirm, min(screen, confirm)
 
 
 def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test_size: float = 0.3,
-          rounds: int = 300, threads: int = 1) -> TrainResult:
+          rounds: int = 300, threads: int = 1, targets: OperatingTargets | None = None) -> TrainResult:
     """Fit on a stratified split, calibrate on a slice of the training part, evaluate on held-out rows.
 
-    The decision threshold is the calibrated probability that maximises F1 on the calibration slice.
+    Both thresholds (``operating_thresholds``) are chosen on the calibration slice.
     """
+    targets = targets or OperatingTargets()
     idx = np.arange(len(hh))
     tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=y)
     fit, cal = train_test_split(tr, test_size=0.25, random_state=seed, stratify=y[tr])
@@ -202,15 +258,21 @@ def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test
     iso_x = [float(v) for v in iso.X_thresholds_]
     iso_y = [float(v) for v in iso.y_thresholds_]
     p_cal = np.interp(raw_cal, iso_x, iso_y)
-    grid = np.unique(np.round(p_cal, 3))
-    best = max(grid, key=lambda t: f1_score(y[cal], p_cal >= t, zero_division=0)) if len(grid) else 0.5
-    model = NeedModel(booster, iso_x, iso_y, float(best), model_id)
+    confirm, screen = operating_thresholds(y[cal], p_cal, targets)
+    model = NeedModel(booster, iso_x, iso_y, confirm, model_id, screen)
     p_te = model.probability(hh.iloc[te])
+    # the verdict as ``score_households`` gives it: rigid inclusion is in need whatever the model says
+    rigid = hh["rigid"].to_numpy().astype(bool)[te] if "rigid" in hh else np.zeros(len(te), dtype=bool)
+    confirmed = (p_te >= confirm) | rigid
+    screened = confirmed | (p_te >= screen)
     rules = hh["rules_in_need"].to_numpy().astype(bool)
     return TrainResult(
         model=model,
-        model_metrics=metrics(y[te], p_te >= model.threshold, p_te),
+        model_metrics=metrics(y[te], confirmed, p_te),
         rules_metrics=metrics(y[te], rules[te], hh["risk_score"].to_numpy()[te] + 100 * rules[te]),
+        screening=Screening(metrics(y[te], screened, p_te),
+                            int((screened & ~confirmed).sum()), int(y[te].sum())),
+        targets=targets,
         train_rows=len(tr),
         test_rows=len(te),
         test_truth=y[te],

@@ -21,7 +21,7 @@ from medaid.audit.log import append_event
 from medaid.errors import ContractError
 from medaid.identify.assess import assess
 from medaid.identify.features import Inputs, household_features, load_inputs, person_features
-from medaid.identify.model import NeedModel, TrainResult, load_model, train
+from medaid.identify.model import NeedModel, OperatingTargets, TrainResult, load_model, train
 from medaid.identify.thresholds import Thresholds, load_disease_map, load_thresholds
 from medaid.settings import get_settings
 from medaid.store.db import engine_for, migrate
@@ -70,6 +70,7 @@ class IdentifySummary:
     in_need: int
     not_on_roster: int
     by_tier: dict[str, int] = field(default_factory=dict)
+    to_verify: int = 0  # 待入户核实: between the model's screen and confirm thresholds
     model_id: str | None = None
     oop_source: str = ""
     out: Path | None = None
@@ -80,8 +81,13 @@ class IdentifySummary:
 
 
 def score_households(hh: pd.DataFrame, model: NeedModel | None) -> pd.DataFrame:
-    """Final verdict: the model where one is trained (rigid inclusion always stays in), else the rules."""
+    """Final verdict: the model where one is trained (rigid inclusion always stays in), else the rules.
+
+    With a model, households between its screen and confirm thresholds are not in need yet but
+    ``verify`` (待入户核实): listed (tier low at least) so a home visit decides what records cannot.
+    """
     out = hh.copy()
+    out["verify"] = False
     if model is None:
         out["model_probability"] = np.nan
         out["in_need"] = out["rules_in_need"]
@@ -91,19 +97,21 @@ def score_households(hh: pd.DataFrame, model: NeedModel | None) -> pd.DataFrame:
         prob = model.probability(out)
         out["model_probability"] = prob
         out["in_need"] = (prob >= model.threshold) | out["rigid"]
+        out["verify"] = ~out["in_need"] & (prob >= model.screen_threshold)
         out["score"] = prob.round(3)
         # explanations (TreeSHAP) only where the model says "in need": that is who a clerk reads about
         out["model_reasons"] = ""
         need = out.index[out["in_need"].to_numpy()]
         out.loc[need, "model_reasons"] = model.explain(out.loc[need])
     out["tier"] = np.select(
-        [out["in_need"] & out["severe"], out["in_need"], out["tier"] != ""],
+        [out["in_need"] & out["severe"], out["in_need"], (out["tier"] != "") | out["verify"]],
         ["high", "medium", "low"], default="")
     rules_txt = np.where(out["rules_in_need"], "规则：困难", "规则：未达标准")
     model_txt = np.where(out["model_probability"].isna(), "",
                          "模型概率 " + out["model_probability"].fillna(0).round(2).astype(str))
+    verify_txt = np.where(out["verify"], "待入户核实：核对数据不足以判定，需入户了解未登记收入", "")
     parts = [out["reasons"], pd.Series(rules_txt, index=out.index), pd.Series(model_txt, index=out.index),
-             out["model_reasons"]]
+             pd.Series(verify_txt, index=out.index), out["model_reasons"]]
     out["reasons"] = ["；".join(x for x in row if x) for row in zip(*parts, strict=True)]
     return out
 
@@ -124,20 +132,21 @@ def identify_year(year: int, *, url: str | None = None, out: Path | None = None,
             year=year, thresholds_id=a.thresholds.id, model_id=model.model_id if model else None,
             oop_source=a.inputs.oop_source[:32], households=len(scored), flagged=len(flagged),
             not_on_roster=int((scored["in_need"] & ~scored["on_roster"]).sum()),
-            started_at=started, finished_at=datetime.now(UTC), actor=actor,
+            to_verify=int(scored["verify"].sum()), started_at=started, finished_at=datetime.now(UTC), actor=actor,
         )).inserted_primary_key[0]  # type: ignore[index]
         rows = [
             {"run_id": run_id, "household_id": str(r.household_id), "head_token": r.head_token,
              "township_code": str(r.township_code), "tier": r.tier, "score": float(r.score),
              "risk_score": int(r.risk_score), "rules_in_need": bool(r.rules_in_need), "rigid": bool(r.rigid),
              "model_probability": None if pd.isna(r.model_probability) else float(r.model_probability),
-             "on_roster": bool(r.on_roster), "reasons": r.reasons}
+             "on_roster": bool(r.on_roster), "verify": bool(r.verify), "reasons": r.reasons}
             for r in flagged.itertuples(index=False)
         ]
         for i in range(0, len(rows), 5000):
             conn.execute(insert(identify_result), rows[i:i + 5000])
         append_event(conn, actor=actor, action="identify.run", subject=f"identify_run:{run_id}",
-                     detail={"year": year, "flagged": len(flagged), "model_id": model.model_id if model else None,
+                     detail={"year": year, "flagged": len(flagged), "to_verify": int(scored["verify"].sum()),
+                             "model_id": model.model_id if model else None,
                              "thresholds": a.thresholds.id, "oop_source": a.inputs.oop_source})
     if out is not None:
         ordered = flagged.assign(rank=flagged["tier"].map(TIER_ORDER)).sort_values(
@@ -152,6 +161,7 @@ def identify_year(year: int, *, url: str | None = None, out: Path | None = None,
         run_id=int(run_id), households=len(scored), flagged=len(flagged), in_need=int(in_need.sum()),
         not_on_roster=int((in_need & ~scored["on_roster"]).sum()),
         by_tier={t: int((flagged["tier"] == t).sum()) for t in ("high", "medium", "low")},
+        to_verify=int(scored["verify"].sum()),
         model_id=model.model_id if model else None, oop_source=a.inputs.oop_source, out=out,
     )
 
@@ -205,6 +215,8 @@ def train_from_truth(year: int, truth: Path, *, url: str | None = None, seed: in
                             f"真值文件只匹配到 {len(hh)} 户，请先加载对应县的数据", file=str(truth))
     y = hh.index.map(y_all).to_numpy().astype(int)
     model_id = f"identify-{year}-{datetime.now(UTC):%Y%m%d%H%M%S}"
-    result = train(hh, y, model_id=model_id, seed=seed)
+    op = a.thresholds.operating_points
+    result = train(hh, y, model_id=model_id, seed=seed,
+                   targets=OperatingTargets(op.confirm_precision, op.screen_recall))
     result.model.save(model_dir())
     return result

@@ -89,6 +89,13 @@ class Management(_Strict):
     screening_review_workdays: int
 
 
+class OperatingPoints(_Strict):
+    """Targets the trained model's two thresholds are chosen for (decision 0010)."""
+
+    confirm_precision: float = Field(default=0.90, gt=0, le=1)  # the confirmed list (in need) reaches this precision
+    screen_recall: float = Field(default=0.95, gt=0, le=1)      # confirmed + 待入户核实 reach this recall
+
+
 class Thresholds(_Strict):
     """One dated identification threshold file."""
 
@@ -101,6 +108,7 @@ class Thresholds(_Strict):
     rigid_inclusion: RigidInclusion
     warnings: WarningRules
     management: Management
+    operating_points: OperatingPoints = OperatingPoints()
 
 
 class DiseaseClass(_Strict):

@@ -3,7 +3,7 @@
 Every obligation with a deadline — a red warning to verify, a review, an exit buffer, a green-channel
 decision, a notice, a publicity period, a follow-up, a screening application — is one ``mgmt_task``
 row with a state, a due date in working days and a JSON history, so "what is overdue" is one query.
-Migration 0005 creates these tables (mirrors them column for column).
+Migrations 0005 and 0008 create these tables (mirror them column for column).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from medaid.store.tables import TOKEN, metadata
@@ -33,6 +34,7 @@ identify_run = Table(
     Column("households", Integer, nullable=False),
     Column("flagged", Integer, nullable=False),
     Column("not_on_roster", Integer, nullable=False),
+    Column("to_verify", Integer, nullable=False, server_default="0"),  # 待入户核实 households (0008)
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True), nullable=False),
     Column("actor", String(64), nullable=False),
@@ -53,6 +55,8 @@ identify_result = Table(
     Column("model_probability", Float),
     Column("on_roster", Boolean, nullable=False),
     Column("reasons", Text, nullable=False),
+    # between the model's screen and confirm thresholds: a home visit decides (0008, decision 0010)
+    Column("verify", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("run_id", "household_id", name="uq_identify_result_household"),
 )
 
