@@ -3,7 +3,8 @@
 Every obligation with a deadline — a red warning to verify, a review, an exit buffer, a green-channel
 decision, a notice, a publicity period, a follow-up, a screening application — is one ``mgmt_task``
 row with a state, a due date in working days and a JSON history, so "what is overdue" is one query.
-Migration 0005 creates these tables (mirrors them column for column).
+Migration 0005 creates these tables (mirrors them column for column); 0008 adds the warning's
+closed_on and history.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ early_warning = Table(
     Column("due_on", Date, nullable=False),
     Column("state", String(16), nullable=False),     # open | verified | closed
     Column("detail", Text, nullable=False),
+    Column("closed_on", Date),                        # migration 0008
+    Column("history", Text),                          # JSON list of {state, on, actor, note}; 0008
     UniqueConstraint("year", "household_id", "id_token", "rule", name="uq_early_warning_rule"),
 )
 
