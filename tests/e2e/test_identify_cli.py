@@ -51,6 +51,8 @@ def test_identify_workflow(county: Path, tmp_path: Path) -> None:
 
     out = _ok(["identify", "warnings", "--year", "2026", "--as-of", "2026-11-20", "--out", str(tmp_path / "w.csv")])
     assert "warnings" in out
+    _ok(["identify", "warning", "1", "verified", "--note", "已入户核实", "--on", "2026-11-20"])
+    assert runner.invoke(app, ["identify", "warning", "1", "open"]).exit_code != 0  # no way back
     out = _ok(["identify", "manage", "--year", "2026", "--as-of", "2026-11-20"])
     assert "screening" in out and "notice" in out
     out = _ok(["identify", "due", "--as-of", "2026-11-20", "--kind", "screening", "--out", str(tmp_path / "due.csv")])

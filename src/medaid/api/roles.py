@@ -38,7 +38,8 @@ class Permission(enum.StrEnum):
     RECONCILE_READ = "reconcile:read"      # work lists and problem history, scoped by township
     RECONCILE_WRITE = "reconcile:write"    # run rounds, upload township feedback
     IDENTIFY_READ = "identify:read"        # candidates, explanations, warnings, due lists
-    IDENTIFY_WRITE = "identify:write"      # run identification, act on warnings and tasks
+    IDENTIFY_WRITE = "identify:write"      # act on warnings and tasks (scoped by township)
+    IDENTIFY_RUN = "identify:run"          # start a county-wide identification round (background job)
     CASES_READ = "cases:read"              # case inbox, plans, history
     CASES_WRITE = "cases:write"            # open cases, manage batches and notices
     CASES_APPROVE = "cases:approve"        # decide one department's share (scoped by department)
@@ -55,8 +56,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CLERK: frozenset({
         P.DASHBOARD, P.LOADS_READ, P.LOADS_WRITE, P.JOBS_READ, P.PEOPLE_READ, P.ID_REVEAL,
-        P.RECONCILE_READ, P.RECONCILE_WRITE, P.IDENTIFY_READ, P.IDENTIFY_WRITE, P.CASES_READ,
-        P.CASES_WRITE, P.PAYOUTS_READ, P.PAYOUTS_WRITE, P.POLICY_READ, P.POLICY_SIMULATE, P.QUOTE,
+        P.RECONCILE_READ, P.RECONCILE_WRITE, P.IDENTIFY_READ, P.IDENTIFY_WRITE, P.IDENTIFY_RUN,
+        P.CASES_READ, P.CASES_WRITE, P.PAYOUTS_READ, P.PAYOUTS_WRITE, P.POLICY_READ, P.POLICY_SIMULATE, P.QUOTE,
     }),
     Role.TOWNSHIP: frozenset({
         P.DASHBOARD, P.PEOPLE_READ, P.RECONCILE_READ, P.RECONCILE_WRITE, P.IDENTIFY_READ,

@@ -101,9 +101,26 @@ def append_events(conn: Connection, events: Sequence[Event]) -> list[int]:
     return seqs
 
 
-def record_sensitive_read(conn: Connection, actor: str, subject: str, reason: str) -> int:
-    """Log that ``actor`` saw personal data of ``subject`` (e.g. an id_token) and why (敏感信息查阅)."""
-    return append_event(conn, actor=actor, action="sensitive_read", subject=subject, detail={"reason": reason})
+def record_sensitive_read(conn: Connection, actor: str, subject: str, reason: str, *, what: str | None = None) -> int:
+    """Log that ``actor`` saw personal data of ``subject`` (e.g. an id_token) and why (敏感信息查阅);
+    ``what`` says what was shown when it is more than masked data (e.g. full ID numbers)."""
+    detail = {"reason": reason} if what is None else {"reason": reason, "what": what}
+    return append_event(conn, actor=actor, action="sensitive_read", subject=subject, detail=detail)
+
+
+REVEAL_REASON_MIN = 2
+
+
+def reveal_reason(reason: str | None) -> str:
+    """The reason a user typed for seeing full ID numbers (查看原因), stripped. "Reveal on reason" is
+    the one rule for the person page and the bank file alike: no reason, no number."""
+    text = (reason or "").strip()
+    if len(text) < REVEAL_REASON_MIN:
+        from medaid.errors import ContractError
+
+        raise ContractError("give a reason for revealing full ID numbers (it goes into the audit log)",
+                            "请填写查看完整身份证号的原因（将记入审计日志）", field="reason")
+    return text
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from medaid.audit.log import append_event, record_sensitive_read
+from medaid.audit.log import append_event, record_sensitive_read, reveal_reason
 from medaid.cases.faults import crash_point
 from medaid.cases.history import now_text, record
 from medaid.cases.states import PAYABLE, CaseStatus, ShareStatus
@@ -228,10 +228,14 @@ def issue_line(conn: Connection, line_id: int, *, actor: str, today: dt.date) ->
 
 
 def export_bank_file(batch_key: str, out: Path, *, actor: str, url: str | None = None,
-                     reveal: bool = False) -> int:
-    """Write the bank instruction file (issued lines of the batch); layout in docs/cases.md."""
+                     reveal: bool = False, reason: str | None = None) -> int:
+    """Write the bank instruction file (issued lines of the batch); layout in docs/cases.md.
+
+    ``reveal`` writes full ID numbers and needs ``reason`` (what the user typed; the CLI's default
+    says it is the bank file): one ``sensitive_read`` event with the reason and the line count."""
     from medaid.privacy.vault import reveal as reveal_id
 
+    why = reveal_reason(reason) if reveal else ""
     with engine_for(url).begin() as conn:
         batch = conn.execute(select(payout_batch).where(payout_batch.c.batch_key == batch_key)).first()
         if batch is None:
@@ -243,8 +247,8 @@ def export_bank_file(batch_key: str, out: Path, *, actor: str, url: str | None =
             .where(payout_line.c.batch_id == batch.id, payout_line.c.state == "issued")
             .order_by(payout_line.c.id)))
         if reveal:
-            record_sensitive_read(conn, actor, f"batch:{batch_key}",
-                                  f"银行代发文件 / bank payout file with {len(rows)} ID numbers")
+            record_sensitive_read(conn, actor, f"batch:{batch_key}", why,
+                                  what=f"银行代发文件 / bank payout file with {len(rows)} ID numbers")
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)

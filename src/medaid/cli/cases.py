@@ -218,9 +218,10 @@ def batch_run(batch_key: str, actor: str = ACTOR) -> None:
 @batch_app.command("export")
 def batch_export(batch_key: str, out: Path = typer.Option(..., "--out"),
                  reveal: bool = typer.Option(False, "--reveal", help="Full ID numbers for the bank (audited)"),
+                 reason: str = typer.Option("银行代发 / bank payout", help="查看原因，记入审计 / reason for --reveal"),
                  actor: str = ACTOR) -> None:
     """导出银行代发文件 / write the bank file (layout in docs/cases.md)."""
-    n = payout.export_bank_file(batch_key, out, actor=actor, url=_url(), reveal=reveal)
+    n = payout.export_bank_file(batch_key, out, actor=actor, url=_url(), reveal=reveal, reason=reason)
     console.print(f"{n} lines → {out}")
 
 

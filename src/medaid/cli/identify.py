@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from medaid.cli.app import app, console
-from medaid.identify.alerts import list_warnings, raise_warnings
+from medaid.identify.alerts import list_warnings, raise_warnings, set_warning_state
 from medaid.identify.manage import plan_tasks
 from medaid.identify.service import identify_year, train_from_truth, write_table
 from medaid.identify.tasks import KIND_LABELS, advance, due_tasks, funnel
@@ -199,6 +199,20 @@ def advance_cmd(
     with engine_for(None).begin() as conn:
         advance(conn, task_id, state, actor=actor, on=_as_of(on), note=note)
     console.print(f"事项 {task_id} → {state}")
+
+
+@identify_app.command("warning")
+def warning_cmd(
+    warning_id: int = typer.Argument(..., help="预警编号 / warning id"),
+    state: str = typer.Argument(..., help="verified（已核实）| closed（已办结）"),
+    note: str = typer.Option("", help="说明 / note"),
+    actor: str = typer.Option("cli", help="经办人 / who"),
+    on: str | None = typer.Option(None, help="日期 YYYY-MM-DD (default today)"),
+) -> None:
+    """Verify or close one warning: open → verified → closed, or open → closed."""
+    with engine_for(None).begin() as conn:
+        set_warning_state(conn, warning_id, state, actor=actor, on=_as_of(on), note=note)
+    console.print(f"预警 {warning_id} → {state}")
 
 
 @identify_app.command("funnel")

@@ -5,6 +5,10 @@ main earner unemployed; business income down ≥ 50% on the previous year. The h
 the colour: high (spending share > 50% or a severe patient) → red, county verifies within 3 working
 days and a home visit is due within 24 hours; medium (30–50%) → yellow, township tracks; low →
 blue, village monitors. Deadlines count official working days (``medaid.domain.workdays``).
+
+A warning is acted on with ``set_warning_state``: open → verified (核实: the owner has checked the
+household; this meets the deadline) → closed (办结), or open → closed directly; each change is in the
+warning's history and an ``identify.warning`` audit event. A warning is overdue while open past due.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from medaid.domain.workdays import add_workdays
+from medaid.errors import NotFound
 from medaid.identify.service import assess_year
-from medaid.identify.tasks import NewTask, open_tasks
+from medaid.identify.tasks import NewTask, move, open_tasks
 from medaid.store.db import engine_for, migrate
 from medaid.store.identify_tables import early_warning
 
@@ -31,6 +37,10 @@ RULE_LABELS = {
     "unemployed": "主要劳动力失业",
     "business_drop": "经营收入下降50%以上",
 }
+
+
+WARNING_TRANSITIONS: dict[str, tuple[str, ...]] = {"open": ("verified", "closed"), "verified": ("closed",)}
+WARNING_CLOSED = frozenset({"closed"})
 
 
 @dataclass(slots=True)
@@ -91,7 +101,8 @@ def raise_warnings(year: int, *, url: str | None = None, as_of: date | None = No
                 "year": year, "household_id": hid, "id_token": token, "township_code": township,
                 "village": hh.at[hid, "village"], "rule": rule, "tier": t, "colour": colour,
                 "owner_level": c.owner, "raised_on": as_of, "due_on": add_workdays(as_of, c.deadline_workdays),
-                "state": "open", "detail": json.dumps({"rule": RULE_LABELS[rule], "detail": detail,
+                "state": "open", "history": json.dumps([{"state": "open", "on": as_of.isoformat(), "actor": "system"}]),
+                "detail": json.dumps({"rule": RULE_LABELS[rule], "detail": detail,
                                                        "action": c.action}, ensure_ascii=False),
             })
             summary.by_colour[colour] = summary.by_colour.get(colour, 0) + 1
@@ -117,3 +128,26 @@ def list_warnings(conn: Connection, *, year: int, as_of: date, colour: str | Non
     rows = [dict(r) | {"overdue": r["state"] == "open" and r["due_on"] < as_of}
             for r in conn.execute(q).mappings()]
     return sorted(rows, key=lambda r: (order.get(str(r["colour"]), 3), str(r["due_on"]), int(str(r["id"]))))
+
+
+def get_warning(conn: Connection, warning_id: int) -> dict[str, Any]:
+    row = conn.execute(select(early_warning).where(early_warning.c.id == warning_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"warning {warning_id} does not exist", f"预警 {warning_id} 不存在")
+    return dict(row)
+
+
+def warning_next_states(state: str) -> tuple[str, ...]:
+    return WARNING_TRANSITIONS.get(state, ())
+
+
+def set_warning_state(conn: Connection, warning_id: int, state: str, *, actor: str, on: date,
+                      note: str = "") -> dict[str, Any]:
+    """Verify (核实) or close (办结) a warning; illegal moves are a ``StateError`` naming the allowed ones."""
+    row = get_warning(conn, warning_id)
+    rule = str(row["rule"])
+    return move(conn, early_warning, warning_id, state, allowed=warning_next_states(str(row["state"])),
+                closed=WARNING_CLOSED, actor=actor, on=on, note=note, action="identify.warning",
+                subject=f"early_warning:{warning_id}",
+                what=(f"预警 {warning_id}（{RULE_LABELS.get(rule, rule)}）", f"warning {warning_id} ({rule})"),
+                detail={"rule": rule, "colour": row["colour"], "household_id": row["household_id"]})

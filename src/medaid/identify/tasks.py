@@ -5,6 +5,9 @@ review, tracking, spot_check: due → done · exit: buffer → exited | kept · 
 approved | rejected · notice: open → sent · publicity: publicising → done | objection ·
 follow_up: due → done · home_visit: due → done · screening: found → applied → reviewed → certified |
 rejected (seed 002 funnel). A task is overdue when it is not closed and its due date has passed.
+
+``move`` is the one checked state change (workflow, history, ``closed_on``, audit event) used by
+``advance`` here and by ``alerts.set_warning_state``; the CLI, the API and the pages all call those.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from medaid.audit.log import append_event
 from medaid.errors import NotFound, StateError
@@ -35,6 +38,15 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
                   "reviewed": ("certified", "rejected")},
 }
 CLOSED = frozenset({"done", "exited", "kept", "approved", "rejected", "sent", "objection", "certified"})
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "due": ("待办", "due"), "done": ("已完成", "done"), "buffer": ("渐退期", "in buffer"),
+    "exited": ("已退出", "exited"), "kept": ("继续保留", "kept"), "open": ("待处理", "open"),
+    "approved": ("已批准", "approved"), "rejected": ("未通过", "rejected"), "sent": ("已告知", "sent"),
+    "publicising": ("公示中", "publicising"), "objection": ("有异议", "objection"), "found": ("筛查发现", "found"),
+    "applied": ("已申请", "applied"), "reviewed": ("专家评审通过", "reviewed"), "certified": ("已发证", "certified"),
+    "verified": ("已核实", "verified"), "closed": ("已办结", "closed"),
+}
+"""Chinese and English names of every task and warning state (error messages, pages, exports)."""
 KIND_LABELS = {
     "review": "定期复核", "tracking": "每月跟踪", "spot_check": "随机抽查", "home_visit": "24小时入户",
     "follow_up": "出院随访", "exit": "退出渐退期", "green_channel": "绿色通道", "notice": "结果告知",
@@ -81,28 +93,60 @@ def open_tasks(conn: Connection, tasks: Iterable[NewTask], actor: str = "system"
     return len(rows)
 
 
-def advance(conn: Connection, task_id: int, state: str, *, actor: str, on: date, note: str = "",
-            due_on: date | None = None) -> None:
-    """Move a task to ``state`` if the workflow allows it; closed states stamp ``closed_on``."""
+def next_states(kind: str, state: str) -> tuple[str, ...]:
+    """The states a task of ``kind`` may move to from ``state`` (empty once closed)."""
+    return TRANSITIONS.get(kind, {}).get(state, ())
+
+
+def state_zh(state: str) -> str:
+    return STATE_LABELS.get(state, (state, state))[0]
+
+
+def move(conn: Connection, table: Table, row_id: int, state: str, *, allowed: tuple[str, ...], closed: frozenset[str],
+         actor: str, on: date, note: str, action: str, subject: str, what: tuple[str, str],
+         detail: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Check ``state`` against ``allowed``, append to the row's JSON history, stamp ``closed_on`` for
+    closed states and log ``action`` (with ``detail``). ``what`` names the row in messages (zh, en).
+    Returns the row as it now is."""
+    row = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
+    if state not in allowed:
+        options_en = ", ".join(allowed) or "none (it is closed)"
+        options_zh = "、".join(state_zh(s) for s in allowed) or "无（已办结）"
+        raise StateError(
+            f"{what[1]} cannot go from {row['state']} to {state}; allowed: {options_en}",
+            f"{what[0]}不能从「{state_zh(row['state'])}」变为「{state_zh(state)}」；可选：{options_zh}",
+        )
+    history = json.loads(row["history"] or "[]")
+    history.append({"state": state, "on": on.isoformat(), "actor": actor, "note": note})
+    values: dict[str, Any] = {"state": state, "history": json.dumps(history, ensure_ascii=False)}
+    if state in closed:
+        values["closed_on"] = on
+    conn.execute(update(table).where(table.c.id == row_id).values(**values))
+    append_event(conn, actor=actor, action=action, subject=subject,
+                 detail={**(detail or {}), "from": row["state"], "to": state, "note": note, "on": on.isoformat()})
+    return dict(row) | values
+
+
+def get_task(conn: Connection, task_id: int) -> dict[str, Any]:
     row = conn.execute(select(mgmt_task).where(mgmt_task.c.id == task_id)).mappings().first()
     if row is None:
         raise NotFound(f"task {task_id} does not exist", f"事项 {task_id} 不存在")
-    allowed = TRANSITIONS[row["kind"]].get(row["state"], ())
-    if state not in allowed:
-        raise StateError(
-            f"task {task_id} ({row['kind']}) cannot go from {row['state']} to {state}; allowed: {list(allowed)}",
-            f"事项 {task_id}（{KIND_LABELS[row['kind']]}）不能从 {row['state']} 变为 {state}",
-        )
-    history = json.loads(row["history"])
-    history.append({"state": state, "on": on.isoformat(), "actor": actor, "note": note})
-    values: dict[str, Any] = {"state": state, "history": json.dumps(history, ensure_ascii=False)}
-    if state in CLOSED:
-        values["closed_on"] = on
+    return dict(row)
+
+
+def advance(conn: Connection, task_id: int, state: str, *, actor: str, on: date, note: str = "",
+            due_on: date | None = None) -> dict[str, Any]:
+    """Move a task to ``state`` if the workflow allows it; closed states stamp ``closed_on``."""
+    row = get_task(conn, task_id)
+    kind = row["kind"]
+    moved = move(conn, mgmt_task, task_id, state, allowed=next_states(kind, row["state"]), closed=CLOSED,
+                 actor=actor, on=on, note=note, action="identify.task", subject=f"mgmt_task:{task_id}",
+                 what=(f"事项 {task_id}（{KIND_LABELS.get(kind, kind)}）", f"task {task_id} ({kind})"),
+                 detail={"kind": kind})
     if due_on is not None:
-        values["due_on"] = due_on
-    conn.execute(update(mgmt_task).where(mgmt_task.c.id == task_id).values(**values))
-    append_event(conn, actor=actor, action="identify.task", subject=f"mgmt_task:{task_id}",
-                 detail={"kind": row["kind"], "from": row["state"], "to": state, "note": note, "on": on.isoformat()})
+        conn.execute(update(mgmt_task).where(mgmt_task.c.id == task_id).values(due_on=due_on))
+        moved["due_on"] = due_on
+    return moved
 
 
 def due_tasks(conn: Connection, *, as_of: date, kind: str | None = None, township: str | None = None,

@@ -3,7 +3,8 @@
 Every obligation with a deadline — a red warning to verify, a review, an exit buffer, a green-channel
 decision, a notice, a publicity period, a follow-up, a screening application — is one ``mgmt_task``
 row with a state, a due date in working days and a JSON history, so "what is overdue" is one query.
-Migrations 0005 and 0008 create these tables (mirror them column for column).
+Migration 0005 creates these tables (mirrors them column for column); 0008 adds the warning's
+closed_on and history, 0009 the 待入户核实 band (``verify``, ``to_verify``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ identify_run = Table(
     Column("households", Integer, nullable=False),
     Column("flagged", Integer, nullable=False),
     Column("not_on_roster", Integer, nullable=False),
-    Column("to_verify", Integer, nullable=False, server_default="0"),  # 待入户核实 households (0008)
+    Column("to_verify", Integer, nullable=False, server_default="0"),  # 待入户核实 households (0009)
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True), nullable=False),
     Column("actor", String(64), nullable=False),
@@ -55,7 +56,7 @@ identify_result = Table(
     Column("model_probability", Float),
     Column("on_roster", Boolean, nullable=False),
     Column("reasons", Text, nullable=False),
-    # between the model's screen and confirm thresholds: a home visit decides (0008, decision 0010)
+    # between the model's screen and confirm thresholds: a home visit decides (0009, decision 0010)
     Column("verify", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("run_id", "household_id", name="uq_identify_result_household"),
 )
@@ -76,6 +77,8 @@ early_warning = Table(
     Column("due_on", Date, nullable=False),
     Column("state", String(16), nullable=False),     # open | verified | closed
     Column("detail", Text, nullable=False),
+    Column("closed_on", Date),                        # migration 0008
+    Column("history", Text),                          # JSON list of {state, on, actor, note}; 0008
     UniqueConstraint("year", "household_id", "id_token", "rule", name="uq_early_warning_rule"),
 )
 

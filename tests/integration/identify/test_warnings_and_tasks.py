@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -94,3 +95,51 @@ def test_state_machine_and_seed_002_funnel(db_url: str) -> None:
     assert len(open_now) == 4046 - 503 and all(t["overdue"] for t in open_now)
     assert report.ok and report.events == 503 * 2 + 503  # every transition is an audit event
     assert events[0]["detail"]["to"] == "rejected"
+
+
+def test_a_warning_is_verified_then_closed_with_history_and_audit(make_county) -> None:
+    from medaid.identify.alerts import get_warning, set_warning_state
+
+    url, _c = make_county()
+    raise_warnings(2026, url=url, as_of=FRIDAY)
+    late = date(2026, 3, 2)  # after the red warnings' 3-working-day deadline
+    with engine_for(url).begin() as conn:
+        red = next(r for r in list_warnings(conn, year=2026, as_of=late) if r["colour"] == "red")
+        assert red["overdue"] and red["state"] == "open"
+        with pytest.raises(StateError) as bad:
+            set_warning_state(conn, int(red["id"]), "done", actor="t", on=late)
+        assert "可选：已核实、已办结" in bad.value.zh and "allowed: verified, closed" in bad.value.en
+        set_warning_state(conn, int(red["id"]), "verified", actor="county", on=FRIDAY, note="已入户核实")
+        again = next(r for r in list_warnings(conn, year=2026, as_of=late) if r["id"] == red["id"])
+        assert again["state"] == "verified" and not again["overdue"]  # verified in time is not overdue
+        set_warning_state(conn, int(red["id"]), "closed", actor="county", on=late, note="已纳入救助")
+        row = get_warning(conn, int(red["id"]))
+        assert row["closed_on"] == late
+        with pytest.raises(StateError) as closed:
+            set_warning_state(conn, int(red["id"]), "closed", actor="t", on=late)
+        assert "无（已办结）" in closed.value.zh
+    history = json.loads(row["history"])
+    assert [h["state"] for h in history] == ["open", "verified", "closed"]
+    assert history[1]["note"] == "已入户核实"
+    with engine_for(url).connect() as conn:
+        events = list(reversed(tail(conn, 50, action_prefix="identify.warning")))
+        assert [(e["detail"]["from"], e["detail"]["to"]) for e in events] == [("open", "verified"),
+                                                                               ("verified", "closed")]
+        assert verify(conn).ok
+
+
+def test_one_round_identifies_warns_and_plans_once(make_county) -> None:
+    from medaid.identify.pipeline import run_round
+
+    url, _c = make_county()
+    stages: list[str] = []
+    first = run_round(2026, url=url, as_of=FRIDAY, use_model=False, actor="clerk",
+                      progress=lambda s, _d, _n: stages.append(s))
+    assert first["flagged"] > 0 and first["warnings_raised"] > 0 and first["tasks_opened"]["notice"] > 0
+    assert [s[:3] for s in stages if s[:3] in ("1/3", "2/3", "3/3")][-2:] == ["2/3", "3/3"]
+    second = run_round(2026, url=url, as_of=FRIDAY, use_model=False, actor="clerk")
+    assert second["run_id"] == first["run_id"] + 1
+    assert second["warnings_raised"] == 0
+    # notices and publicity belong to an identification run (manage._notices), so only they reopen
+    assert {k for k, n in second["tasks_opened"].items() if n} == {"notice", "publicity"}
+    assert second["tasks_opened"]["notice"] == first["tasks_opened"]["notice"]

@@ -1,6 +1,11 @@
-"""Identification candidates, early warnings and due lists (精准识别/预警/动态管理) as JSON, and the
-queries the pages share. Township staff see only their township. Reasons are the identification
-run's own Chinese text (rules' verdict and the model's explanation), never recomputed here."""
+"""Identification candidates, early warnings and due lists (精准识别/预警/动态管理) as JSON, the
+actions on them, and the queries and use cases the pages share. Township staff see and act on only
+their township (another township's task or warning is a logged 404). Reasons are the identification
+run's own Chinese text (rules' verdict and the model's explanation), never recomputed here.
+
+Actions call the identify package's own functions — ``tasks.advance`` (what ``medaid identify
+advance`` calls), ``alerts.set_warning_state`` and ``pipeline.run_round`` (identify → warnings →
+manage, as a background job) — and take an ``Idempotency-Key`` so a retry never acts twice."""
 
 from __future__ import annotations
 
@@ -8,17 +13,22 @@ import datetime as dt
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, case, func, select
 
 from medaid.api.deps import Principal, authorize, engine_of, ensure_township
+from medaid.api.params import ObjectId
 from medaid.api.roles import Permission
+from medaid.api.v1.cases import idempotent
 from medaid.api.v1.reconcile import scope_township
 from medaid.api.v1.schemas import Problem as ProblemModel
 from medaid.errors import NotFound
-from medaid.identify.alerts import list_warnings
-from medaid.identify.tasks import due_tasks
+from medaid.identify.alerts import get_warning, list_warnings, set_warning_state, warning_next_states
+from medaid.identify.tasks import KIND_LABELS, STATE_LABELS, advance, due_tasks, get_task, next_states
+from medaid.jobs.runner import JobFn, Progress
 from medaid.store.identify_tables import identify_result, identify_run
 from medaid.store.tables import identity
 
@@ -74,8 +84,11 @@ def warnings(conn: Connection, year: int, *, colour: str | None = None, township
     for i in range(0, len(tokens), 5000):
         masks.update({str(tok): str(m) for tok, m in conn.execute(
             select(identity.c.id_token, identity.c.id_masked).where(identity.c.id_token.in_(tokens[i:i + 5000])))})
-    return [w | {"id_masked": masks.get(str(w["id_token"]), ""), "colour_zh": COLOUR_ZH.get(str(w["colour"]), ""),
-                 "owner_zh": OWNER_ZH.get(str(w["owner_level"]), str(w["owner_level"]))} for w in rows]
+    return [{k: v for k, v in w.items() if k != "history"}
+            | {"id_masked": masks.get(str(w["id_token"]), ""), "colour_zh": COLOUR_ZH.get(str(w["colour"]), ""),
+               "owner_zh": OWNER_ZH.get(str(w["owner_level"]), str(w["owner_level"])),
+               "state_zh": state_label(str(w["state"])), "next_states": list(warning_next_states(str(w["state"])))}
+            for w in rows]
 
 
 def due(conn: Connection, *, kind: str | None = None, township: str | None = None, overdue_only: bool = False,
@@ -84,9 +97,76 @@ def due(conn: Connection, *, kind: str | None = None, township: str | None = Non
     out = []
     for r in rows:
         detail = json.loads(str(r["detail"] or "{}"))
-        out.append({k: v for k, v in r.items() if k not in ("history", "id_token")}
-                   | {"what": str(detail.get("why", "")) if isinstance(detail, dict) else ""})
+        out.append(task_view(r) | {"what": str(detail.get("why", "")) if isinstance(detail, dict) else ""})
     return out
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, (state, state))[0]
+
+
+def task_view(row: dict[str, Any], as_of: dt.date | None = None) -> dict[str, Any]:
+    """A task row without its person token, with labels, overdue flag and the states it may go to."""
+    kind, state = str(row["kind"]), str(row["state"])
+    overdue = row.get("overdue")
+    if overdue is None:
+        overdue = row["closed_on"] is None and row["due_on"] < (as_of or dt.date.today())
+    return ({k: v for k, v in row.items() if k not in ("history", "id_token", "detail")}
+            | {"kind_zh": KIND_LABELS.get(kind, kind), "state_zh": state_label(state), "overdue": overdue,
+               "next_states": list(next_states(kind, state))})
+
+
+# ---- use cases shared with the pages -----------------------------------------------------------
+
+def task_in_scope(request: Request, principal: Principal, task_id: int) -> dict[str, Any]:
+    """The task, or a 404 — logged as ``access.denied`` when it belongs to another township."""
+    with engine_of(request).connect() as conn:
+        row = get_task(conn, task_id)
+    ensure_township(request, principal, str(row["township_code"] or "-"))
+    return row
+
+
+def warning_in_scope(request: Request, principal: Principal, warning_id: int) -> dict[str, Any]:
+    with engine_of(request).connect() as conn:
+        row = get_warning(conn, warning_id)
+    ensure_township(request, principal, str(row["township_code"] or "-"))
+    return row
+
+
+def act_on_task(request: Request, principal: Principal, task_id: int, state: str, note: str) -> dict[str, Any]:
+    """Move one task along its workflow (the CLI's ``identify advance``), in the caller's scope."""
+    task_in_scope(request, principal, task_id)
+    with engine_of(request).begin() as conn:
+        return task_view(advance(conn, task_id, state, actor=principal.user.username, on=dt.date.today(),
+                                 note=note.strip()))
+
+
+def act_on_warning(request: Request, principal: Principal, warning_id: int, state: str,
+                   note: str) -> dict[str, Any]:
+    """Verify (核实) or close (办结) one warning, in the caller's scope."""
+    warning_in_scope(request, principal, warning_id)
+    with engine_of(request).begin() as conn:
+        row = set_warning_state(conn, warning_id, state, actor=principal.user.username, on=dt.date.today(),
+                                note=note.strip())
+    return {"id": row["id"], "state": row["state"], "state_zh": state_label(str(row["state"])),
+            "closed_on": row.get("closed_on"), "next_states": list(warning_next_states(str(row["state"])))}
+
+
+def round_job(year: int, *, url: str, actor: str) -> JobFn:
+    """Identify → warnings → tasks for ``year`` as a background job (``identify.pipeline.run_round``)."""
+
+    def run(progress: Progress) -> dict[str, Any]:
+        from medaid.identify.pipeline import run_round  # late: pulls in pandas, LightGBM
+
+        return run_round(year, url=url, actor=actor, progress=progress)
+
+    return run
+
+
+def start_round(request: Request, principal: Principal, year: int) -> tuple[int, dict[str, Any]]:
+    job_id = request.app.state.jobs.submit("identify", principal.user.username, {"year": year},
+                                           round_job(year, url=request.app.state.url, actor=principal.user.username))
+    return 202, {"job_id": job_id, "status_url": f"/api/v1/jobs/{job_id}", "year": year}
 
 
 # ---- JSON endpoints ----------------------------------------------------------------------------
@@ -129,20 +209,46 @@ class Warning(BaseModel):
     raised_on: dt.date
     due_on: dt.date
     state: str
+    state_zh: str
+    closed_on: dt.date | None = None
     detail: str
     overdue: bool
+    next_states: list[str]
 
 
 class DueTask(BaseModel):
     id: int
     kind: str
+    kind_zh: str
     household_id: str | None
     township_code: str | None
     state: str
+    state_zh: str
     opened_on: dt.date
     due_on: dt.date
-    what: str
+    closed_on: dt.date | None = None
+    what: str = ""
     overdue: bool
+    next_states: list[str]
+
+
+class Action(BaseModel):
+    """A state change: the new state and a note (kept in the row's history and the audit event)."""
+
+    state: str = Field(..., pattern="^[a-z_]{2,16}$", description="e.g. done, applied, verified, closed")
+    note: str = Field("", max_length=500)
+
+
+class WarningState(BaseModel):
+    id: int
+    state: str
+    state_zh: str
+    closed_on: dt.date | None
+    next_states: list[str]
+
+
+class RoundRequest(BaseModel):
+    year: int = Field(..., ge=2000, le=2100)
 
 
 def _township(request: Request, principal: Principal, township: str | None) -> str | None:
@@ -185,4 +291,43 @@ def list_due(request: Request, kind: str | None = Query(None, pattern="^[a-z_]{2
     town = _township(request, principal, township)
     with engine_of(request).connect() as conn:
         return [DueTask(**d) for d in due(conn, kind=kind, township=town, overdue_only=overdue)]
+
+
+@router.get("/identify/tasks/{task_id}", response_model=DueTask)
+def get_one_task(request: Request, task_id: ObjectId,
+                 principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> DueTask:
+    return DueTask(**task_view(task_in_scope(request, principal, task_id)))
+
+
+@router.post("/identify/tasks/{task_id}/advance", response_model=DueTask, responses={409: {"model": ProblemModel}})
+def post_advance(request: Request, task_id: ObjectId, body: Action,
+                 idempotency_key: str | None = Header(None, max_length=128),
+                 principal: Principal = Depends(authorize(Permission.IDENTIFY_WRITE))) -> JSONResponse:
+    """Move a task along its workflow (``next_states`` lists where it may go); anything else is a 409
+    naming the allowed states in Chinese and English. A retry with the same key replays the answer."""
+    return idempotent(request, principal, idempotency_key, {"task": task_id, **body.model_dump()},
+                      lambda: (200, jsonable(act_on_task(request, principal, task_id, body.state, body.note))))
+
+
+@router.post("/identify/warnings/{warning_id}/state", response_model=WarningState,
+             responses={409: {"model": ProblemModel}})
+def post_warning_state(request: Request, warning_id: ObjectId, body: Action,
+                       idempotency_key: str | None = Header(None, max_length=128),
+                       principal: Principal = Depends(authorize(Permission.IDENTIFY_WRITE))) -> JSONResponse:
+    """Verify (``verified``) or close (``closed``) a warning: open → verified → closed, or open → closed."""
+    return idempotent(request, principal, idempotency_key, {"warning": warning_id, **body.model_dump()},
+                      lambda: (200, jsonable(act_on_warning(request, principal, warning_id, body.state, body.note))))
+
+
+@router.post("/identify/runs", status_code=202, responses={409: {"model": ProblemModel}})
+def post_round(request: Request, body: RoundRequest, idempotency_key: str | None = Header(None, max_length=128),
+               principal: Principal = Depends(authorize(Permission.IDENTIFY_RUN))) -> JSONResponse:
+    """Start identify → warnings → tasks for ``year`` as a background job; poll ``status_url``."""
+    return idempotent(request, principal, idempotency_key, body.model_dump(),
+                      lambda: start_round(request, principal, body.year))
+
+
+def jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    encoded: dict[str, Any] = jsonable_encoder(value)
+    return encoded
 

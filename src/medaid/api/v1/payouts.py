@@ -1,5 +1,5 @@
-"""Payout batches per program fund: create, run (background job with progress), bank file export,
-bank result import, lines and their states. Every write is idempotent twice over: the services are
+"""Payout batches per program fund: create, run (background job with progress), bank file export
+(masked, or with full ID numbers on a typed reason), bank result import, lines and their states. Every write is idempotent twice over: the services are
 (batch key, line key, live-line index) and the endpoints honour ``Idempotency-Key``."""
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from medaid.api.deps import Principal, authorize, engine_of
 from medaid.api.roles import Permission
 from medaid.api.v1.cases import idempotent, plain
 from medaid.api.v1.schemas import Problem
+from medaid.audit.log import reveal_reason
 from medaid.cases import inbox
 from medaid.cases.payout import create_batch, export_bank_file, import_bank_result, run_batch
 from medaid.domain.money import to_yuan
-from medaid.errors import ContractError
+from medaid.errors import ContractError, PermissionDenied
 from medaid.jobs.runner import JobFn, Progress
 
 router = APIRouter(tags=["payouts"], responses={401: {"model": Problem}, 403: {"model": Problem}})
@@ -98,14 +99,24 @@ def post_run(request: Request, batch_key: BatchKey, idempotency_key: str | None 
                       lambda: start_run(request, principal, batch_key))
 
 
-def bank_file(request: Request, principal: Principal, batch_key: str) -> Response:
-    """The bank instruction CSV (masked ID numbers; the full file is a CLI-only ``--reveal``)."""
+def bank_file(request: Request, principal: Principal, batch_key: str, *, reason: str | None = None) -> Response:
+    """The bank instruction CSV: masked ID numbers, or — with a typed ``reason`` and ``id:reveal`` —
+    full ones (reveal on reason, like the person page: one ``sensitive_read`` event with the reason).
+    Never idempotency-cached: a stored replay would keep full ID numbers in the database."""
+    reveal = reason is not None
+    if reveal:
+        if not principal.can(Permission.ID_REVEAL):
+            raise PermissionDenied(f"role {principal.role.value} may not reveal ID numbers (id:reveal)",
+                                   "当前角色无权查看完整身份证号（id:reveal）")
+        reason = reveal_reason(reason)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{batch_key}.csv"
-        export_bank_file(batch_key, out, actor=principal.user.username, url=request.app.state.url)
+        export_bank_file(batch_key, out, actor=principal.user.username, url=request.app.state.url,
+                         reveal=reveal, reason=reason)
         data = out.read_bytes()
+    name = f"{batch_key}.bank{'.full-id' if reveal else ''}.csv"
     return Response(data, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{batch_key}.bank.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/payouts/batches/{batch_key}/bank-file", responses={200: {"content": {"text/csv": {}}},
@@ -113,6 +124,20 @@ def bank_file(request: Request, principal: Principal, batch_key: str) -> Respons
 def get_bank_file(request: Request, batch_key: BatchKey,
                   principal: Principal = Depends(authorize(Permission.PAYOUTS_WRITE))) -> Response:
     return bank_file(request, principal, batch_key)
+
+
+class RevealIn(BaseModel):
+    reason: str = Field(..., max_length=200, description="why full ID numbers are needed; goes into the audit log")
+
+
+@router.post("/payouts/batches/{batch_key}/bank-file/reveal",
+             responses={200: {"content": {"text/csv": {}}}, 404: {"model": Problem}, 422: {"model": Problem}})
+def post_bank_file_reveal(request: Request, batch_key: BatchKey, body: RevealIn,
+                          principal: Principal = Depends(authorize(Permission.PAYOUTS_WRITE))) -> Response:
+    """The bank file with full ID numbers (the bank needs them to pay). Needs ``payouts:write`` and
+    ``id:reveal`` and a reason (≥ 2 characters), audit-logged as ``sensitive_read`` on ``batch:KEY``.
+    POST so the reason never sits in a URL."""
+    return bank_file(request, principal, batch_key, reason=body.reason)
 
 
 def import_results(request: Request, principal: Principal, data: bytes, name: str) -> dict[str, Any]:

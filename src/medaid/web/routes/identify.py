@@ -1,20 +1,29 @@
 """Identification pages (精准识别): candidates with tier, score and plain-Chinese reasons (rules and
 the model's explanation, "not on any roster" filter), early warnings by colour with owner level and
-deadline (overdue flagged), and the due list of dynamic-management tasks. Township staff see only
-their township. Data comes from ``medaid.identify`` runs; nothing is recomputed here."""
+deadline (overdue flagged), and the due list of dynamic-management tasks (filters: township, kind,
+overdue). Township staff see and act on only their township.
+
+Actions are plain CSRF-protected forms: move a task along its workflow with a note (only the allowed
+next states are offered), verify or close a warning, and — admin and clerk — start an identification
+round (identify → warnings → tasks) as a background job whose page polls its progress. Each calls
+the same use case as the JSON API (``medaid.api.v1.identify``); nothing is recomputed here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from medaid.api.deps import Principal, authorize, engine_of, ensure_township
+from medaid.api.params import ObjectId
 from medaid.api.roles import Permission
 from medaid.api.v1 import identify as iq
 from medaid.api.v1.reconcile import scope_township
 from medaid.audit.log import record_sensitive_read
+from medaid.identify.tasks import KIND_LABELS, STATE_LABELS
 from medaid.web import i18n
 from medaid.web.templating import render
 
@@ -53,7 +62,42 @@ i18n.register({
     "ident.yes": ("是", "yes"),
     "ident.no": ("否", "no"),
     "ident.total": ("共", "Total"),
+    "ident.all_kinds": ("全部类型", "All kinds"),
+    "ident.all_townships": ("全部乡镇（乡镇代码）", "All townships (code)"),
+    "ident.action": ("办理", "Action"),
+    "ident.note": ("办理说明（记入历史和审计日志）", "Note (kept in the history and the audit log)"),
+    "ident.advance": ("提交", "Submit"),
+    "ident.closed": ("已办结", "Closed"),
+    "ident.history": ("办理记录", "History"),
+    "ident.task": ("管理事项", "Task"),
+    "ident.back": ("返回到期任务", "Back to the due list"),
+    "ident.start": ("发起精准识别（识别 → 预警 → 动态管理，后台任务）",
+                    "Start identification (identify → warnings → tasks, background job)"),
+    "ident.start_go": ("开始识别", "Start"),
+    "ident.start_hint": ("全县重新评估一遍：保存新的识别批次，新增预警和管理事项（已有的不会重复）。",
+                         "Re-assesses the whole county: stores a new run, adds new warnings and tasks "
+                         "(existing ones are not duplicated)."),
+    "ident.year": ("年度", "Year"),
+    "ident.result": ("识别结果", "Identification result"),
+    "ident.flagged": ("列入名单户数", "Households listed"),
+    "ident.in_need": ("判定困难户数", "Households in need"),
+    "ident.off_roster": ("不在任何救助名单的困难户", "In need, on no roster"),
+    "ident.warnings_raised": ("新增预警", "New warnings"),
+    "ident.tasks_opened": ("新开管理事项", "New tasks"),
+    **{f"ident.state.{k}": v for k, v in STATE_LABELS.items()},
+    **{f"ident.kind.{k}": (zh, k.replace("_", " ")) for k, zh in KIND_LABELS.items()},
 })
+
+
+def _back(request: Request) -> str:
+    """Where an action form returns to: this page with its filters."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _safe_back(back: str, default: str) -> str:
+    """Only our own identification pages (no open redirect)."""
+    ok = back.startswith("/identify") and "//" not in back and "\\" not in back
+    return back if ok else default
 
 
 def _town(request: Request, principal: Principal, township: str | None) -> str | None:
@@ -76,7 +120,9 @@ def candidates_page(request: Request, year: int | None = Query(None, ge=2000, le
             record_sensitive_read(conn, principal.user.username, f"identify-run:{run['id']}", "web: candidates")
     return render(request, "identify/candidates.html", {"run": run, "total": total, "rows": rows, "tier": tier or "",
                                                         "not_on_roster": not_on_roster, "township": town or "",
-                                                        "can_person": principal.can(Permission.PEOPLE_READ)})
+                                                        "can_person": principal.can(Permission.PEOPLE_READ),
+                                                        "can_run": principal.can(Permission.IDENTIFY_RUN),
+                                                        "this_year": dt.date.today().year})
 
 
 @router.get("/identify/warnings")
@@ -88,7 +134,8 @@ def warnings_page(request: Request, year: int = Query(default_factory=lambda: dt
     with engine_of(request).connect() as conn:
         rows = iq.warnings(conn, year, colour=colour or None, township=town)
     return render(request, "identify/warnings.html", {"rows": rows, "year": year, "colour": colour or "",
-                                                      "colours": COLOURS})
+                                                      "colours": COLOURS, "township": township or "",
+                                                      "back": _back(request), **_scope_ctx(principal)})
 
 
 @router.get("/identify/due")
@@ -98,5 +145,45 @@ def due_page(request: Request, kind: str | None = Query(None, pattern="^([a-z_]{
     town = _town(request, principal, township or None)
     with engine_of(request).connect() as conn:
         rows = iq.due(conn, kind=kind or None, township=town, overdue_only=overdue)
-    kinds = sorted({str(r["kind"]) for r in rows})
-    return render(request, "identify/due.html", {"rows": rows, "kind": kind or "", "overdue": overdue, "kinds": kinds})
+    return render(request, "identify/due.html", {"rows": rows, "kind": kind or "", "overdue": overdue,
+                                                 "kinds": sorted(KIND_LABELS), "township": township or "",
+                                                 "n_overdue": sum(1 for r in rows if r["overdue"]),
+                                                 "back": _back(request), **_scope_ctx(principal)})
+
+
+def _scope_ctx(principal: Principal) -> dict[str, object]:
+    return {"can_write": principal.can(Permission.IDENTIFY_WRITE),
+            "county_wide": scope_township(principal) is None}
+
+
+@router.get("/identify/tasks/{task_id}")
+def task_page(request: Request, task_id: ObjectId,
+              principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> Response:
+    """One task with its history (who moved it when, with which note) and the action form."""
+    row = iq.task_in_scope(request, principal, task_id)
+    history = json.loads(str(row["history"] or "[]"))
+    return render(request, "identify/task.html", {"task": iq.task_view(row), "history": history,
+                                                  "back": f"/identify/tasks/{task_id}", **_scope_ctx(principal)})
+
+
+@router.post("/identify/tasks/{task_id}/advance")
+def advance_form(request: Request, task_id: ObjectId, state: Annotated[str, Form(pattern="^[a-z_]{2,16}$")],
+                 note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form(max_length=300)] = "",
+                 principal: Principal = Depends(authorize(Permission.IDENTIFY_WRITE))) -> Response:
+    iq.act_on_task(request, principal, task_id, state, note)
+    return RedirectResponse(_safe_back(back, f"/identify/tasks/{task_id}"), status_code=303)
+
+
+@router.post("/identify/warnings/{warning_id}/state")
+def warning_form(request: Request, warning_id: ObjectId, state: Annotated[str, Form(pattern="^[a-z_]{2,16}$")],
+                 note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form(max_length=300)] = "",
+                 principal: Principal = Depends(authorize(Permission.IDENTIFY_WRITE))) -> Response:
+    iq.act_on_warning(request, principal, warning_id, state, note)
+    return RedirectResponse(_safe_back(back, "/identify/warnings"), status_code=303)
+
+
+@router.post("/identify/run")
+def run_form(request: Request, year: Annotated[int, Form(ge=2000, le=2100)],
+             principal: Principal = Depends(authorize(Permission.IDENTIFY_RUN))) -> Response:
+    _, body = iq.start_round(request, principal, year)
+    return RedirectResponse(f"/jobs/{body['job_id']}", status_code=303)

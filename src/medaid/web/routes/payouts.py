@@ -44,7 +44,9 @@ i18n.register({
     "payouts.created": ("创建", "Created"),
     "payouts.none": ("还没有支付批次。", "No payout batches yet."),
     "payouts.run": ("发放（后台任务）", "Run (background job)"),
-    "payouts.export": ("下载银行代发文件", "Download bank file"),
+    "payouts.export": ("下载银行代发文件（身份证号脱敏）", "Download bank file (masked ID numbers)"),
+    "payouts.export_full": ("下载含完整身份证号的银行文件", "Download bank file with full ID numbers"),
+    "payouts.reveal_reason": ("原因（必填，将记入审计日志）", "Reason (required, audit-logged)"),
     "payouts.import": ("导入银行回盘文件", "Import bank result file"),
     "payouts.import_hint": ("CSV：line_key,result,bank_ref,reason；result 为 paid 或 failed。重复导入不会重复记账。",
                             "CSV: line_key,result,bank_ref,reason; result is paid or failed. Re-importing changes nothing."),
@@ -108,7 +110,8 @@ def batch_page(request: Request, batch_key: BatchKey,
     with engine_of(request).connect() as conn:
         batch = inbox.batch_detail(conn, batch_key)
     return render(request, "payouts/detail.html", {"batch": batch,
-                                                   "can_write": principal.can(Permission.PAYOUTS_WRITE)})
+                                                   "can_write": principal.can(Permission.PAYOUTS_WRITE),
+                                                   "can_reveal": principal.can(Permission.ID_REVEAL)})
 
 
 @router.post("/payouts/{batch_key}/run")
@@ -122,3 +125,10 @@ def run_form(request: Request, batch_key: BatchKey,
 def bank_file_page(request: Request, batch_key: BatchKey,
                    principal: Principal = Depends(authorize(Permission.PAYOUTS_WRITE))) -> Response:
     return bank_file(request, principal, batch_key)
+
+
+@router.post("/payouts/{batch_key}/bank-file/reveal")
+def bank_file_reveal(request: Request, batch_key: BatchKey, reason: Annotated[str, Form(max_length=200)] = "",
+                     principal: Principal = Depends(authorize(Permission.PAYOUTS_WRITE))) -> Response:
+    """Full ID numbers for the bank, on a typed reason (checked and audit-logged in ``bank_file``)."""
+    return bank_file(request, principal, batch_key, reason=reason)

@@ -16,8 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from medaid.api import personview
 from medaid.api.deps import Principal, authorize, engine_of, ensure_township
 from medaid.api.roles import Permission, Role
-from medaid.audit.log import append_event, record_sensitive_read
-from medaid.errors import ContractError
+from medaid.audit.log import append_event, record_sensitive_read, reveal_reason
 from medaid.web import i18n
 from medaid.web.templating import render
 
@@ -130,14 +129,11 @@ def reveal(request: Request, token: str, reason: str = Form("", max_length=200),
 
     _check_token(token)
     open_person(request, principal, token)
-    if len(reason.strip()) < 2:
-        raise ContractError("give a reason for revealing the ID number", "请填写查看完整身份证号的原因",
-                            field="reason")
+    why = reveal_reason(reason)
     with engine_of(request).begin() as conn:
         number = vault_reveal(conn, token)
-        append_event(conn, actor=principal.user.username, action="sensitive_read",
-                     subject=personview.person_subject(token),
-                     detail={"reason": reason.strip(), "what": "id_number revealed"})
+        record_sensitive_read(conn, principal.user.username, personview.person_subject(token), why,
+                              what="id_number revealed")
     return render(request, "person/revealed.html", {"number": number})
 
 

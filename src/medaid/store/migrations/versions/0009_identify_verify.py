@@ -1,7 +1,7 @@
 """Identification: the 待入户核实 band (households the records cannot decide)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 
 ``identify_result.verify`` marks a household whose model probability lies between the screen and
 confirm thresholds (decision 0010); ``identify_run.to_verify`` counts them. Mirrors
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
