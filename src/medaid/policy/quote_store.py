@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, literal, select, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from medaid.domain.money import round_fen, to_fen, to_yuan
@@ -64,32 +65,41 @@ class QuoteResult:
     replayed: bool
 
 
-_policy_cache: dict[tuple[str, float], Policy] = {}
+_policy_cache: dict[tuple[str, int, int, int], Policy] = {}
 
 
 def policy_for(path: Path) -> Policy:
-    """The validated policy of ``path``, parsed once per file version (mtime)."""
-    key = (str(path), path.stat().st_mtime)
-    if key not in _policy_cache:
+    """The validated policy of ``path``, parsed once per file version.
+
+    A version is (inode, mtime in ns, size): one ``stat`` per quote notices an edit in place and a
+    file replaced by rename, so an officer's change applies to the next quote without a restart.
+    """
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    policy = _policy_cache.get(key)
+    if policy is None:
+        policy = load_policy(path)
         _policy_cache.clear()
-        _policy_cache[key] = load_policy(path)
-    return _policy_cache[key]
+        _policy_cache[key] = policy
+    return policy
+
+
+_lq = quote_lock.c
+_SQLITE_LOCK_ROW = select(_lq.id_token).where(_lq.id_token == bindparam("token"), _lq.year == bindparam("year"))
+_NEW_LOCK_ROW = quote_lock.insert()
+_pg_lock = pg_insert(quote_lock).values(id_token=bindparam("token"), year=bindparam("year"))
+_PG_LOCK = _pg_lock.on_conflict_do_update(index_elements=["id_token", "year"], set_={"year": _pg_lock.excluded.year})
+"""One statement that creates the lock row or, if it exists, row-locks it until commit."""
 
 
 def _lock_person_year(conn: Connection, token: str, year: int) -> None:
     """Serialise quotes of one person-year (see module docstring); the first statement of the transaction."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun yet: take the write lock now
-        exists = conn.execute(select(quote_lock.c.id_token).where(
-            quote_lock.c.id_token == token, quote_lock.c.year == year)).first()
-        if exists is None:
-            conn.execute(quote_lock.insert().values(id_token=token, year=year))
+        if conn.execute(_SQLITE_LOCK_ROW, {"token": token, "year": year}).first() is None:
+            conn.execute(_NEW_LOCK_ROW, {"id_token": token, "year": year})
         return
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    # one statement that creates the row or, if it exists, row-locks it until commit
-    stmt = pg_insert(quote_lock).values(id_token=token, year=year)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["id_token", "year"], set_={"year": stmt.excluded.year}))
+    conn.execute(_PG_LOCK, {"token": token, "year": year})
 
 
 _r = roster_t.c
@@ -99,7 +109,8 @@ _YEAR_CLAIMS = union_all(*(
            c.in_scope_fen, c.total_fen, c.basic_paid_fen, c.critical_paid_fen, c.reverses_claim_id)
     .where(c.id_token == bindparam("token"), c.settle_date.between(bindparam("lo"), bindparam("hi")))
     for rank, c in ((0, quote_t.c), (1, claim_t.c))))
-"""Built once: a quote's reads are two statements, and statement construction is a visible share of its cost."""
+"""Built once, like every statement of a quote: statement construction is a visible share of its cost."""
+_NEW_QUOTE = quote_t.insert()
 
 
 def _roster(conn: Connection, token: str) -> list[tuple[str, date, date | None]]:
@@ -181,7 +192,7 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
         with engine.begin() as conn:
             _lock_person_year(conn, req.id_token, year)
             body = _settle_locked(conn, req, policy, year, id_masked)
-            conn.execute(quote_t.insert().values(
+            conn.execute(_NEW_QUOTE, dict(
                 claim_id=req.claim_id, id_token=req.id_token, year=year, settle_date=req.settle_date,
                 visit_type=req.visit_type, location=req.location, hospital_level=req.hospital_level,
                 hospital_code=req.hospital_code, in_scope_fen=to_fen(req.in_scope), total_fen=to_fen(req.total),
