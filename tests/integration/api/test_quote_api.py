@@ -179,3 +179,26 @@ def test_concurrent_retries_of_one_key_reserve_once(env: Env) -> None:
         results = list(pool.map(post, range(6)))
     assert sorted(code for code, _ in results) == [200] * 5 + [201]
     assert len({paid for _, paid in results}) == 1
+
+
+def test_statement_budget_of_a_quote(env: Env) -> None:
+    """Decision 0009: once the token is verified, a quote is lock, roster, year's claims, insert — no
+    statement for authentication. Guards against a round trip creeping back into the hot path."""
+    headers = env.token("clerk", "claims:quote")
+    first = env.client.post("/api/v1/quote", json=_claim("S1", PLAIN_ID), headers={**headers, "Idempotency-Key": "s1"})
+    assert first.status_code == 201, first.text
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    sa.event.listen(env.engine, "before_cursor_execute", record)
+    try:
+        second = env.client.post("/api/v1/quote", json=_claim("S2", PLAIN_ID, settle_date="2026-03-11"),
+                                 headers={**headers, "Idempotency-Key": "s2"})
+    finally:
+        sa.event.remove(env.engine, "before_cursor_execute", record)
+    assert second.status_code == 201, second.text
+    expected = {"postgresql": ["INSERT", "SELECT", "SELECT", "INSERT"],
+                "sqlite": ["BEGIN", "SELECT", "SELECT", "SELECT", "INSERT"]}[env.engine.dialect.name]
+    assert statements == expected
