@@ -93,13 +93,8 @@ _LIVE_TOKEN = (
 """Token, its user and the user's state in one round trip (it used to be three)."""
 
 
-def resolve_token(conn: Connection, secret: str) -> tuple[User, frozenset[str]] | None:
-    """The user and scopes of a live token (not revoked, not expired, user active), from the database."""
-    found = _lookup(conn, _digest(secret))
-    return None if found is None else (found[0], found[1])
-
-
 def _lookup(conn: Connection, digest: str) -> tuple[User, frozenset[str], dt.datetime | None] | None:
+    """User, scopes and expiry of a live token (not revoked, not expired, user active), from the database."""
     row = conn.execute(_LIVE_TOKEN, {"digest": digest}).first()
     if row is None:
         return None
@@ -146,7 +141,7 @@ _token_cache = _TokenCache()
 
 
 def authenticate_token(engine: Engine, secret: str) -> tuple[User, frozenset[str]] | None:
-    """``resolve_token`` behind the short-lived cache (see module docstring); the way requests check tokens."""
+    """The user and scopes of a live API token, from the short-lived cache or the database (module docstring)."""
     digest = _digest(secret)
     cached = _token_cache.get(digest)
     if cached is not None:
