@@ -1,7 +1,7 @@
 """Benchmark POST /api/v1/quote (one-stop settlement) over HTTP against a county on PostgreSQL.
 
     .venv/bin/python bench/api.py                          # 500k-people county, 50/100/200 rps × 60 s
-    .venv/bin/python bench/api.py --people 20000 --duration 20 --rates 50 200
+    .venv/bin/python bench/api.py --people 20000 --duration 20 --rates 50 200 --out /tmp/api-quick.json
 
 A throwaway PostgreSQL is started, the synthetic county (``medaid.synth``, reused from
 $MEDAID_BENCH_WORK if already generated) is loaded, a clerk token with ``claims:quote`` is issued,
@@ -154,6 +154,8 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=2,
                         help="single-worker uvicorn processes on their own ports, requests spread round-robin "
                              "(uvicorn --workers N adds a ~40 ms Nagle/delayed-ACK stall per response here)")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="where the JSON goes (keep bench/results/api.json for full-size runs)")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("MEDAID_BENCH_WORK", "/tmp/medaid-bench")))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -208,8 +210,8 @@ def main() -> None:
     out["peak_rss_mib_bench_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["peak_rss_mib_children"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     print(json.dumps(out, indent=2, ensure_ascii=False))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

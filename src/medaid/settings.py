@@ -27,6 +27,10 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    token_cache_seconds: float = 5.0
+    """How long a server process trusts an API token it has verified (0: check every request). A
+    revocation from another process (``medaid user revoke-token``) takes effect within this time."""
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

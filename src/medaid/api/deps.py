@@ -15,7 +15,7 @@ from typing import Literal
 from fastapi import Request
 from sqlalchemy import Connection, Engine
 
-from medaid.api.credentials import resolve_session, resolve_token
+from medaid.api.credentials import authenticate_token, resolve_session
 from medaid.api.roles import ROLE_PERMISSIONS, Permission, Role
 from medaid.api.users import User
 from medaid.audit.log import append_event
@@ -67,18 +67,18 @@ def current_principal(request: Request) -> Principal | None:
         return cached
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
-    with engine_of(request).connect() as conn:
-        if auth.lower().startswith("bearer "):
-            found = resolve_token(conn, auth[7:].strip())
-            if found:
-                user, scopes = found
-                perms = ROLE_PERMISSIONS[user.role] & {Permission(s) for s in scopes}
-                principal = Principal(user, "token", frozenset(perms), token_scopes=scopes)
-        elif cookie := request.cookies.get(SESSION_COOKIE):
+    if auth.lower().startswith("bearer "):
+        found = authenticate_token(engine_of(request), auth[7:].strip())
+        if found:
+            user, scopes = found
+            perms = ROLE_PERMISSIONS[user.role] & {Permission(s) for s in scopes}
+            principal = Principal(user, "token", frozenset(perms), token_scopes=scopes)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        with engine_of(request).connect() as conn:
             session = resolve_session(conn, cookie)
-            if session:
-                principal = Principal(session.user, "session", ROLE_PERMISSIONS[session.user.role],
-                                      csrf_token=session.csrf_token)
+        if session:
+            principal = Principal(session.user, "session", ROLE_PERMISSIONS[session.user.role],
+                                  csrf_token=session.csrf_token)
     request.state.principal = principal
     return principal
 

@@ -51,7 +51,8 @@ class User:
     department: Department | None
 
 
-def _user(row: object) -> User:
+def user_from_row(row: object) -> User:
+    """A ``User`` from any row holding the ``app_user`` columns id, username, display_name, role, scope."""
     r = row._mapping  # type: ignore[attr-defined]
     return User(r["id"], r["username"], r["display_name"], Role(r["role"]), r["township_code"],
                 Department(r["department"]) if r["department"] else None)
@@ -90,12 +91,12 @@ def create_user(conn: Connection, username: str, password: str, role: Role, *, t
 
 
 def get_user(conn: Connection, user_id: int) -> User:
-    return _user(conn.execute(select(app_user).where(app_user.c.id == user_id)).one())
+    return user_from_row(conn.execute(select(app_user).where(app_user.c.id == user_id)).one())
 
 
 def find_user(conn: Connection, username: str) -> User | None:
     row = conn.execute(select(app_user).where(app_user.c.username == username, app_user.c.active == 1)).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 class LoginFailed(PermissionDenied):
@@ -143,4 +144,4 @@ def authenticate(conn: Connection, username: str, password: str, *, source: str 
     if _hasher.check_needs_rehash(row.password_hash):
         conn.execute(update(app_user).where(app_user.c.id == row.id).values(password_hash=_hasher.hash(password)))
     append_event(conn, actor=username, action="login.success", subject=f"user:{username}", detail={"source": source})
-    return _user(row)
+    return user_from_row(row)

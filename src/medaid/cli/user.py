@@ -67,7 +67,9 @@ def revoke(prefix: str = typer.Argument(..., help="the first 12 characters of th
     with _engine().begin() as conn:
         if not revoke_token(conn, prefix):
             raise NotFound(f"no active token starts with {prefix!r}", f"没有以 {prefix!r} 开头的有效令牌")
-    console.print("令牌已吊销 / token revoked")
+    wait = get_settings().token_cache_seconds
+    console.print(f"令牌已吊销，运行中的服务最迟 {wait:g} 秒后拒绝该令牌 / token revoked; running servers refuse it "
+                  f"within {wait:g} s")
 
 
 @user_app.command("unlock")

@@ -21,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, literal, select, union_all
+from sqlalchemy import Connection, Engine, bindparam, cast, literal, null, select, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from medaid.domain.money import round_fen, to_fen, to_yuan
@@ -64,49 +65,64 @@ class QuoteResult:
     replayed: bool
 
 
-_policy_cache: dict[tuple[str, float], Policy] = {}
+_policy_cache: dict[tuple[str, int, int, int], Policy] = {}
 
 
 def policy_for(path: Path) -> Policy:
-    """The validated policy of ``path``, parsed once per file version (mtime)."""
-    key = (str(path), path.stat().st_mtime)
-    if key not in _policy_cache:
+    """The validated policy of ``path``, parsed once per file version.
+
+    A version is (inode, mtime in ns, size): one ``stat`` per quote notices an edit in place and a
+    file replaced by rename, so an officer's change applies to the next quote without a restart.
+    """
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    policy = _policy_cache.get(key)
+    if policy is None:
+        policy = load_policy(path)
         _policy_cache.clear()
-        _policy_cache[key] = load_policy(path)
-    return _policy_cache[key]
+        _policy_cache[key] = policy
+    return policy
+
+
+_lq = quote_lock.c
+_SQLITE_LOCK_ROW = select(_lq.id_token).where(_lq.id_token == bindparam("token"), _lq.year == bindparam("year"))
+_NEW_LOCK_ROW = quote_lock.insert()
+_pg_lock = pg_insert(quote_lock).values(id_token=bindparam("token"), year=bindparam("year"))
+_PG_LOCK = _pg_lock.on_conflict_do_update(index_elements=["id_token", "year"], set_={"year": _pg_lock.excluded.year})
+"""One statement that creates the lock row or, if it exists, row-locks it until commit."""
 
 
 def _lock_person_year(conn: Connection, token: str, year: int) -> None:
     """Serialise quotes of one person-year (see module docstring); the first statement of the transaction."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun yet: take the write lock now
-        exists = conn.execute(select(quote_lock.c.id_token).where(
-            quote_lock.c.id_token == token, quote_lock.c.year == year)).first()
-        if exists is None:
-            conn.execute(quote_lock.insert().values(id_token=token, year=year))
+        if conn.execute(_SQLITE_LOCK_ROW, {"token": token, "year": year}).first() is None:
+            conn.execute(_NEW_LOCK_ROW, {"id_token": token, "year": year})
         return
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    # one statement that creates the row or, if it exists, row-locks it until commit
-    stmt = pg_insert(quote_lock).values(id_token=token, year=year)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["id_token", "year"], set_={"year": stmt.excluded.year}))
+    conn.execute(_PG_LOCK, {"token": token, "year": year})
 
 
+_ROSTER_ROW = 2
 _r = roster_t.c
-_ROSTER = select(_r.category, _r.valid_from, _r.valid_to).where(_r.id_token == bindparam("token"))
-_YEAR_CLAIMS = union_all(*(
-    select(literal(rank).label("rank"), c.claim_id, c.settle_date, c.visit_type, c.location, c.hospital_level,
-           c.in_scope_fen, c.total_fen, c.basic_paid_fen, c.critical_paid_fen, c.reverses_claim_id)
-    .where(c.id_token == bindparam("token"), c.settle_date.between(bindparam("lo"), bindparam("hi")))
-    for rank, c in ((0, quote_t.c), (1, claim_t.c))))
-"""Built once: a quote's reads are two statements, and statement construction is a visible share of its cost."""
+_PERSON_YEAR = union_all(
+    *(select(literal(rank).label("rank"), c.claim_id, c.settle_date, c.visit_type, c.location, c.hospital_level,
+             c.in_scope_fen, c.total_fen, c.basic_paid_fen, c.critical_paid_fen, c.reverses_claim_id,
+             cast(null(), _r.valid_to.type).label("valid_to"))
+      .where(c.id_token == bindparam("token"), c.settle_date.between(bindparam("lo"), bindparam("hi")))
+      for rank, c in ((0, quote_t.c), (1, claim_t.c))),
+    # roster rows ride along in the same columns (category as claim_id, valid_from as settle_date):
+    # one round trip instead of two, on the path every quote takes under the person-year lock
+    select(literal(_ROSTER_ROW).label("rank"), _r.category, _r.valid_from, *(null() for _ in range(8)), _r.valid_to)
+    .where(_r.id_token == bindparam("token")))
+"""Quoted (rank 0) and loaded (rank 1) claims of the person-year, and the person's roster rows (rank 2).
+
+Built once, like every statement of a quote: statement construction is a visible share of its cost."""
+_NEW_QUOTE = quote_t.insert()
+
+Roster = list[tuple[str, date, date | None]]
 
 
-def _roster(conn: Connection, token: str) -> list[tuple[str, date, date | None]]:
-    return [(str(row.category), row.valid_from, row.valid_to) for row in conn.execute(_ROSTER, {"token": token})]
-
-
-def _categories(roster: list[tuple[str, date, date | None]], day: date) -> frozenset[str]:
+def _categories(roster: Roster, day: date) -> frozenset[str]:
     """Roster categories valid on ``day`` (DESIGN §4: a person may hold several)."""
     return frozenset(cat for cat, lo, hi in roster if lo <= day and (hi is None or hi >= day))
 
@@ -115,19 +131,21 @@ def _yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else to_yuan(int(fen))
 
 
-def _earlier_claims(conn: Connection, token: str, year: int,
-                    roster: list[tuple[str, date, date | None]]) -> list[Claim]:
-    """Loaded and quoted claims of the person-year (a claim both loaded and quoted counts once)."""
-    rows = conn.execute(_YEAR_CLAIMS, {"token": token, "lo": date(year, 1, 1), "hi": date(year, 12, 31)})
+def _person_year(conn: Connection, token: str, year: int) -> tuple[Roster, list[Claim]]:
+    """The person's roster rows and the loaded and quoted claims of the year (a claim both loaded and
+    quoted counts once)."""
+    rows = conn.execute(_PERSON_YEAR, {"token": token, "lo": date(year, 1, 1), "hi": date(year, 12, 31)}).all()
+    roster = [(str(row.claim_id), row.settle_date, row.valid_to) for row in rows if int(row.rank) == _ROSTER_ROW]
     out: dict[str, Claim] = {}
-    for row in sorted(rows, key=lambda r: int(r.rank)):  # loaded rows (rank 1) win: the file is the final record
+    claims = sorted((row for row in rows if int(row.rank) != _ROSTER_ROW), key=lambda r: int(r.rank))
+    for row in claims:  # loaded rows (rank 1) win: the file is the final record
         out[row.claim_id] = Claim(
             claim_id=row.claim_id, settle_date=row.settle_date, visit_type=row.visit_type,
             location=row.location, hospital_level=int(row.hospital_level),
             in_scope=to_yuan(int(row.in_scope_fen)), total=to_yuan(int(row.total_fen)),
             basic_paid=_yuan(row.basic_paid_fen), critical_paid=_yuan(row.critical_paid_fen),
             reverses_claim_id=row.reverses_claim_id, categories=_categories(roster, row.settle_date))
-    return list(out.values())
+    return roster, list(out.values())
 
 
 def ytd_state(earlier: list[Claim], policy: Policy) -> tuple[YtdState, dict[str, Settlement]]:
@@ -181,7 +199,7 @@ def reserve_quote(engine: Engine, req: QuoteRequest, policy: Policy, *, user_id:
         with engine.begin() as conn:
             _lock_person_year(conn, req.id_token, year)
             body = _settle_locked(conn, req, policy, year, id_masked)
-            conn.execute(quote_t.insert().values(
+            conn.execute(_NEW_QUOTE, dict(
                 claim_id=req.claim_id, id_token=req.id_token, year=year, settle_date=req.settle_date,
                 visit_type=req.visit_type, location=req.location, hospital_level=req.hospital_level,
                 hospital_code=req.hospital_code, in_scope_fen=to_fen(req.in_scope), total_fen=to_fen(req.total),
@@ -210,8 +228,7 @@ def _claim_taken(claim_id: str) -> _ClaimTaken:
 
 
 def _settle_locked(conn: Connection, req: QuoteRequest, policy: Policy, year: int, id_masked: str) -> dict[str, Any]:
-    roster = _roster(conn, req.id_token)
-    earlier = _earlier_claims(conn, req.id_token, year, roster)
+    roster, earlier = _person_year(conn, req.id_token, year)
     if any(c.claim_id == req.claim_id for c in earlier):
         raise _claim_taken(req.claim_id)
     state, by_claim = ytd_state(earlier, policy)

@@ -24,6 +24,18 @@ def test_health_needs_no_credentials(env: Env) -> None:
     assert body["status"] == "ok" and body["database"] in ("sqlite", "postgresql")
 
 
+@pytest.mark.parametrize(("path", "status", "no_store"), [
+    ("/api/v1/health", 200, True), ("/api/v1/me", 401, True), ("/login", 200, True), ("/static/medaid.css", 200, False),
+])
+def test_security_headers_on_every_answer(env: Env, path: str, status: int, no_store: bool) -> None:
+    response = env.client.get(path)
+    assert response.status_code == status
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert (response.headers.get("Cache-Control") == "no-store") is no_store
+
+
 def test_everything_else_needs_credentials(env: Env) -> None:
     for path in ("/api/v1/me", "/api/v1/loads", "/api/v1/loads/1", "/api/v1/jobs", f"/api/v1/townships/{TOWN_A}/people"):
         body = _is_problem(env.client.get(path), 401)

@@ -179,3 +179,42 @@ def test_concurrent_retries_of_one_key_reserve_once(env: Env) -> None:
         results = list(pool.map(post, range(6)))
     assert sorted(code for code, _ in results) == [200] * 5 + [201]
     assert len({paid for _, paid in results}) == 1
+
+
+def test_statement_budget_of_a_quote(env: Env) -> None:
+    """Decision 0009: once the token is verified, a quote is lock, person-year read (roster and claims in
+    one statement), insert — no statement for authentication. Guards against round trips creeping back."""
+    headers = env.token("clerk", "claims:quote")
+    first = env.client.post("/api/v1/quote", json=_claim("S1", PLAIN_ID), headers={**headers, "Idempotency-Key": "s1"})
+    assert first.status_code == 201, first.text
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    sa.event.listen(env.engine, "before_cursor_execute", record)
+    try:
+        second = env.client.post("/api/v1/quote", json=_claim("S2", PLAIN_ID, settle_date="2026-03-11"),
+                                 headers={**headers, "Idempotency-Key": "s2"})
+    finally:
+        sa.event.remove(env.engine, "before_cursor_execute", record)
+    assert second.status_code == 201, second.text
+    expected = {"postgresql": ["INSERT", "SELECT", "INSERT"],
+                "sqlite": ["BEGIN", "SELECT", "SELECT", "INSERT"]}[env.engine.dialect.name]
+    assert statements == expected
+
+
+def test_roster_validity_dates_decide_the_categories(env: Env) -> None:
+    """The roster comes back in the same statement as the year's claims: its dates must survive that."""
+    with env.engine.begin() as conn:
+        conn.execute(tables.roster.insert().values(
+            id_token=id_token(PLAIN_ID), name="王五", category="dibao", valid_from=dt.date(2026, 1, 1),
+            valid_to=dt.date(2026, 2, 28), township_code="370830101", source_dept="civil_affairs", load_id=1,
+            source_row=3))
+    headers = env.token("clerk", "claims:quote")
+    on_roster = env.client.post("/api/v1/quote", json=_claim("V1", PLAIN_ID, settle_date="2026-02-28"),
+                                headers={**headers, "Idempotency-Key": "v1"})
+    off_roster = env.client.post("/api/v1/quote", json=_claim("V2", PLAIN_ID, settle_date="2026-03-01"),
+                                 headers={**headers, "Idempotency-Key": "v2"})
+    assert on_roster.json()["categories"] == ["dibao"] and _paid(on_roster.json())["assistance"] == "5490.10"
+    assert off_roster.json()["categories"] == [] and _paid(off_roster.json())["assistance"] == "0.00"

@@ -54,3 +54,15 @@ def test_verify_exits_1_and_names_the_seq(cli_db: str) -> None:
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1
     assert "seq 2" in result.output
+
+
+def test_revoke_token_says_when_servers_refuse_it(cli_db: str) -> None:
+    assert runner.invoke(app, ["user", "add", "his", "--role", "clerk", "--password-stdin"],
+                         input="a-good-password\n").exit_code == 0
+    secret = runner.invoke(app, ["user", "token", "his", "--scope", "claims:quote"]).output.strip()
+    revoked = runner.invoke(app, ["user", "revoke-token", secret[:12]])
+    assert revoked.exit_code == 0, revoked.output
+    assert "token revoked; running servers refuse it within 5 s" in revoked.output
+    assert runner.invoke(app, ["user", "revoke-token", secret[:12]]).exit_code != 0  # already revoked
+    tail = runner.invoke(app, ["audit", "tail", "-n", "5"])
+    assert "user.token_revoke" in tail.output

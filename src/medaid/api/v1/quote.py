@@ -7,6 +7,7 @@ it); a cancellation is posted as another quote with ``reverses_claim_id``. See d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -93,6 +94,14 @@ class QuoteOut(BaseModel):
     released: list[LayerLine] = Field(description="for a reversal: the cancelled claim's lines, now free again")
 
 
+def _id_tokeniser(request: Request) -> Callable[[str], str]:
+    """The app's ``id_token`` function, bound to the key once (finding the key file costs a few ``stat``)."""
+    bound: Callable[[str], str] | None = getattr(request.app.state, "id_tokeniser", None)
+    if bound is None:
+        bound = request.app.state.id_tokeniser = tokeniser()
+    return bound
+
+
 def _policy_path(request: Request) -> Path:
     configured: Path | None = getattr(request.app.state, "quote_policy_path", None)
     return configured or default_policy_path()
@@ -107,7 +116,7 @@ def post_quote(request: Request, body: QuoteIn,
     """Settle one claim on the person's year-to-date state and reserve it (201). ``Idempotency-Key`` is
     required: a retry with the same key and body gets the first answer (200), never a second reservation."""
     engine = engine_of(request)
-    token = tokeniser()(body.id_number)
+    token = _id_tokeniser(request)(body.id_number)
     req = QuoteRequest(claim_id=body.claim_id, id_token=token, hospital_code=body.hospital_code,
                        hospital_level=body.hospital_level, location=body.location, visit_type=body.visit_type,
                        settle_date=body.settle_date, total=body.total, in_scope=body.in_scope,
