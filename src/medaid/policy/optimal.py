@@ -102,19 +102,3 @@ def order_sensitive_layers(policy: PolicyLike) -> list[Layer]:
             tags = sorted({t for x in same if x.eligible != "all" for t in x.eligible})
             out.append(layer.model_copy(update={"eligible": tags}))
     return out
-
-
-def order_sensitive_people_sql(policy: PolicyLike, source: str) -> str:
-    """SELECT of the people in ``source`` for whom the order can change what they get.
-
-    They hold the categories of two or more movable layers (or anyone, if two movable layers are
-    open to all). Plain SQL that DuckDB and Spark both run; batch settles other orders only for them.
-    """
-    movable = order_sensitive_layers(policy)
-    open_to_all = sum(1 for layer in movable if layer.eligible == "all")
-    hits = " + ".join(
-        "1" if layer.eligible == "all" else
-        f"CASE WHEN bool_or({' OR '.join(f'cat_{t}' for t in sorted(set(layer.eligible)))}) THEN 1 ELSE 0 END"
-        for layer in movable)
-    where = "" if open_to_all >= 2 else f" HAVING {hits} >= 2"
-    return f"SELECT person FROM {source} GROUP BY person{where}"

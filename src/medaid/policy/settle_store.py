@@ -124,7 +124,7 @@ def build_input(con: duckdb.DuckDBPyConnection, claims: pa.Table, roster: pa.Tab
 
 
 def _run_engine(con: duckdb.DuckDBPyConnection, policy: PolicyLike, engine: str, optimal: bool) -> None:
-    """Leave the settled lines in DuckDB table ``lines`` (``optimal``: the best order per person)."""
+    """Leave the settled lines in DuckDB table ``lines`` (optimal plan per person on DuckDB)."""
     if engine == "duckdb":
         if optimal:
             duck_backend.settle_optimal(con, policy, into="lines")
@@ -134,7 +134,7 @@ def _run_engine(con: duckdb.DuckDBPyConnection, policy: PolicyLike, engine: str,
     from medaid.policy.backends import spark as spark_backend
 
     table = con.sql(f"SELECT {', '.join(SCHEMA.names)} FROM claims_in").to_arrow_table()
-    result = spark_backend.settle_arrow(table, policy, optimal=optimal)
+    result = spark_backend.settle_arrow(table, policy)
     con.register("lines_arrow", result)
     con.execute("CREATE OR REPLACE TABLE lines AS SELECT * FROM lines_arrow")
 
@@ -236,7 +236,7 @@ def settle_year(
 
     ``policy_path`` is one file, several dated files of one region (a policy change within the
     year, see ``policy_set``) or a directory of them. ``optimal``: where the policy permits several
-    layer orders, each person-year gets the order paying most (DuckDB and Spark choose alike).
+    layer orders, each person-year gets the order paying most (DuckDB; Spark uses the file order).
     """
     given = policy_path or default_policy_path()
     paths = [given] if isinstance(given, Path) else list(given)
@@ -245,7 +245,7 @@ def settle_year(
     _check_year(policy, year, paths)
     sha = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     orders = permitted_orders(policy)
-    use_optimal = optimal and len(orders) > 1
+    use_optimal = optimal and engine == "duckdb" and len(orders) > 1
     started = datetime.now(UTC)
     db = engine_for(url)
     claims, roster = read_year(db, year, progress)

@@ -12,7 +12,6 @@ from medaid.policy import Claim, Policy
 from medaid.policy.batch import claims_to_arrow
 from tests.property.policy.strategies import claim_streams, policies
 from tests.property.policy.test_online_vs_batch import batch_lines, check_invariants, online_lines
-from tests.property.policy.test_optimal_batch import online_optimal, xinjin_stream
 
 pytestmark = pytest.mark.spark
 
@@ -37,27 +36,3 @@ def test_online_equals_spark_to_the_fen(spark: Any, policy: Policy, stream: list
     online = online_lines(policy, stream)
     assert batch_lines(settle_arrow(claims_to_arrow(stream), policy, spark=spark)) == online
     check_invariants(policy, stream, online)
-
-
-@settings(max_examples=8, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
-@given(policy=policies(movable=True), stream=claim_streams())
-def test_spark_optimal_plan_equals_online_optimal(spark: Any, policy: Policy, stream: list[tuple[str, Claim]]) -> None:
-    from medaid.policy.backends.spark import settle_arrow
-
-    rows = settle_arrow(claims_to_arrow(stream), policy, spark=spark, optimal=True).to_pylist()
-    got = {(r["claim_id"], r["layer"]): (r["position"], r["base_fen"], r["paid_fen"], r["rule"]) for r in rows}
-    assert got == online_optimal(policy, stream)
-
-
-def test_spark_picks_the_better_xinjin_order_per_person(spark: Any) -> None:
-    """Seed 003 at province scale: the order chosen for a multi-category person is online's."""
-    from medaid.policy.backends.spark import settle_arrow
-
-    policy, stream = xinjin_stream()
-    rows = settle_arrow(claims_to_arrow(stream), policy, spark=spark, optimal=True).to_pylist()
-    got = {(r["claim_id"], r["layer"]): (r["position"], r["base_fen"], r["paid_fen"], r["rule"]) for r in rows}
-    online = online_optimal(policy, stream)
-    assert got == online
-    file_order = batch_lines(settle_arrow(claims_to_arrow(stream), policy, spark=spark))
-    assert sum(v[2] for v in got.values()) > sum(v[2] for v in file_order.values())  # the order mattered

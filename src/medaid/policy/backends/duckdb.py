@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from medaid.policy.compile import compile_policy
 from medaid.policy.dialects import DUCKDB
-from medaid.policy.optimal import order_sensitive_people_sql, permitted_orders
+from medaid.policy.optimal import order_sensitive_layers, permitted_orders
 from medaid.policy.policy_set import PolicyLike
 
 
@@ -36,7 +36,14 @@ def settle_optimal(con: duckdb.DuckDBPyConnection, policy: PolicyLike, *, source
     settle(con, policy, source=source, order=orders[0], into=into)
     if len(orders) == 1:
         return 1
-    con.execute(f"CREATE OR REPLACE TEMP TABLE opt_people AS {order_sensitive_people_sql(policy, source)}")
+    movable = order_sensitive_layers(policy)
+    open_to_all = sum(1 for layer in movable if layer.eligible == "all")
+    hits = " + ".join(
+        "1" if layer.eligible == "all" else
+        f"CASE WHEN bool_or({' OR '.join(f'cat_{t}' for t in sorted(set(layer.eligible)))}) THEN 1 ELSE 0 END"
+        for layer in movable)
+    where = "" if open_to_all >= 2 else f"HAVING {hits} >= 2"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE opt_people AS SELECT person FROM {source} GROUP BY person {where}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW opt_in AS SELECT * FROM {source} "
                 "WHERE person IN (SELECT person FROM opt_people)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE opt_best AS SELECT * FROM {into} "
