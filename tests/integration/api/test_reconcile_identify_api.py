@@ -243,11 +243,12 @@ def test_identify_candidates_warnings_due(env: Env) -> None:
         run = conn.execute(identify_run.insert().values(
             year=2026, thresholds_id="t", model_id=None, oop_source="claims", households=2, flagged=2,
             not_on_roster=1, started_at=now, finished_at=now, actor="t")).inserted_primary_key[0]
-        for hid, town, on_roster, tier in (("H1", TOWN, True, "high"), ("H9", OTHER, False, "medium")):
+        for hid, town, on_roster, tier, verify in (("H1", TOWN, True, "high", False), ("H9", OTHER, False, "medium", False),
+                                                   ("H5", TOWN, False, "low", True)):
             conn.execute(identify_result.insert().values(
                 run_id=run, household_id=hid, head_token=head, township_code=town, tier=tier, score=0.9,
                 risk_score=20, rules_in_need=True, rigid=False, model_probability=None, on_roster=on_roster,
-                reasons="人均收入 3,000 元，低于低保标准；模型依据：人均工资收入 3,200 元"))
+                verify=verify, reasons="人均收入 3,000 元，低于低保标准；模型依据：人均工资收入 3,200 元"))
         conn.execute(early_warning.insert().values(
             year=2026, household_id="H1", id_token=head, township_code=TOWN, village="某村", rule="single_admission",
             tier="high", colour="red", owner_level="county", raised_on=today - dt.timedelta(days=10),
@@ -257,22 +258,26 @@ def test_identify_candidates_warnings_due(env: Env) -> None:
             state="due", opened_on=today, due_on=today - dt.timedelta(days=1), detail='{"why": "红色预警"}',
             history="[]"))
     page = env.client.get("/api/v1/identify/candidates?year=2026", headers=clerk).json()
-    assert page["total"] == 2 and page["items"][0]["tier"] == "high"
+    assert page["total"] == 3 and page["items"][0]["tier"] == "high"
     assert page["items"][0]["model_explanation"].startswith("模型依据")
     off = env.client.get("/api/v1/identify/candidates?not_on_roster=true", headers=clerk).json()
-    assert [c["household_id"] for c in off["items"]] == ["H9"]
+    assert [c["household_id"] for c in off["items"]] == ["H9", "H5"]
+    band = env.client.get("/api/v1/identify/candidates?verify=true", headers=clerk).json()
+    assert [(c["household_id"], c["verify"]) for c in band["items"]] == [("H5", True)]
     warn = env.client.get("/api/v1/identify/warnings?year=2026&colour=red", headers=clerk).json()
     assert warn[0]["overdue"] is True and warn[0]["owner_level"] == "county" and "*" in warn[0]["id_masked"]
     due = env.client.get("/api/v1/identify/due?overdue=true", headers=clerk).json()
     assert due[0]["kind"] == "home_visit" and due[0]["overdue"] is True and due[0]["what"] == "红色预警"
     town = env.bearer("town", "identify:read")
-    assert env.client.get("/api/v1/identify/candidates", headers=town).json()["total"] == 1
+    assert env.client.get("/api/v1/identify/candidates", headers=town).json()["total"] == 2
     assert env.client.get(f"/api/v1/identify/warnings?township={OTHER}", headers=town).status_code == 404
     env.login("clerk")
     for path in ("/identify?not_on_roster=true", "/identify/warnings", "/identify/due?overdue=true"):
         r = env.client.get(path)
         assert r.status_code == 200, path
     assert "已逾期" in env.client.get("/identify/warnings").text
+    page_band = env.client.get("/identify?verify=true").text
+    assert "H5" in page_band and "H1" not in page_band and 'data-testid="verify-badge"' in page_band
 
 
 def test_person_trace_comes_from_the_newest_settlement_run(env: Env) -> None:

@@ -50,14 +50,20 @@ def latest_run(conn: Connection, year: int | None = None) -> dict[str, Any] | No
 
 
 def candidates(conn: Connection, run_id: int, *, tier: str | None = None, not_on_roster: bool = False,
-               township: str | None = None, limit: int = 200, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
-    """(total, page) of one run's households, highest tier and score first; head's masked ID."""
+               verify: bool = False, township: str | None = None, limit: int = 200,
+               offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    """(total, page) of one run's households, highest tier and score first; head's masked ID.
+
+    ``verify`` keeps only the 待入户核实 band: households the records cannot decide (decision 0010).
+    """
     r = identify_result
     where = [r.c.run_id == run_id]
     if tier:
         where.append(r.c.tier == tier)
     if not_on_roster:
         where.append(r.c.on_roster.is_(False))
+    if verify:
+        where.append(r.c.verify.is_(True))
     if township:
         where.append(r.c.township_code == township)
     total = int(conn.execute(select(func.count()).select_from(r).where(*where)).scalar_one())
@@ -183,6 +189,7 @@ class Candidate(BaseModel):
     rigid: bool
     model_probability: float | None
     on_roster: bool
+    verify: bool  # 待入户核实: between the model's screen and confirm thresholds, a home visit decides
     reasons: str
     model_explanation: str
 
@@ -260,7 +267,8 @@ def _township(request: Request, principal: Principal, township: str | None) -> s
 @router.get("/identify/candidates", response_model=CandidatePage)
 def list_candidates(request: Request, year: int | None = Query(None, ge=2000, le=2100),
                     tier: str | None = Query(None, pattern="^(high|medium|low)$"),
-                    not_on_roster: bool = False, township: str | None = Query(None, pattern=r"^\d{9}$"),
+                    not_on_roster: bool = False, verify: bool = False,
+                    township: str | None = Query(None, pattern=r"^\d{9}$"),
                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
                     principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> CandidatePage:
     town = _township(request, principal, township)
@@ -268,8 +276,8 @@ def list_candidates(request: Request, year: int | None = Query(None, ge=2000, le
         run = latest_run(conn, year)
         if run is None:
             raise NotFound("no identification run yet; run `medaid identify`", "尚未进行精准识别，请先运行 medaid identify")
-        total, rows = candidates(conn, int(run["id"]), tier=tier, not_on_roster=not_on_roster, township=town,
-                                 limit=limit, offset=offset)
+        total, rows = candidates(conn, int(run["id"]), tier=tier, not_on_roster=not_on_roster, verify=verify,
+                                 township=town, limit=limit, offset=offset)
     return CandidatePage(run_id=run["id"], year=run["year"], model_id=run["model_id"], total=total,
                          items=[Candidate(**r) for r in rows])
 

@@ -43,6 +43,8 @@ i18n.register({
     "ident.risk": ("健康风险分", "Risk score"),
     "ident.on_roster": ("已在救助名单", "On a roster"),
     "ident.not_on_roster": ("只看不在任何救助名单中的", "Only households on no roster"),
+    "ident.verify_only": ("只看待入户核实的", "Only households to verify at home"),
+    "ident.verify": ("待入户核实", "To verify at home"),
     "ident.reasons": ("识别理由", "Reasons"),
     "ident.model_expl": ("模型解释", "Model explanation"),
     "ident.filter": ("筛选", "Filter"),
@@ -109,17 +111,19 @@ def _town(request: Request, principal: Principal, township: str | None) -> str |
 @router.get("/identify")
 def candidates_page(request: Request, year: int | None = Query(None, ge=2000, le=2100),
                     tier: str | None = Query(None, pattern="^(high|medium|low)?$"),
-                    not_on_roster: bool = False, township: str | None = Query(None, pattern=r"^(\d{9})?$"),
+                    not_on_roster: bool = False, verify: bool = False,
+                    township: str | None = Query(None, pattern=r"^(\d{9})?$"),
                     principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> Response:
     town = _town(request, principal, township or None)
     with engine_of(request).begin() as conn:
         run = iq.latest_run(conn, year)
         total, rows = (iq.candidates(conn, int(run["id"]), tier=tier or None, not_on_roster=not_on_roster,
-                                     township=town, limit=500) if run else (0, []))
+                                     verify=verify, township=town, limit=500) if run else (0, []))
         if run:
             record_sensitive_read(conn, principal.user.username, f"identify-run:{run['id']}", "web: candidates")
     return render(request, "identify/candidates.html", {"run": run, "total": total, "rows": rows, "tier": tier or "",
-                                                        "not_on_roster": not_on_roster, "township": town or "",
+                                                        "not_on_roster": not_on_roster, "verify": verify,
+                                                        "township": town or "",
                                                         "can_person": principal.can(Permission.PEOPLE_READ),
                                                         "can_run": principal.can(Permission.IDENTIFY_RUN),
                                                         "this_year": dt.date.today().year})
