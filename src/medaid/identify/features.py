@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,16 +99,9 @@ def canonical_tokens(conn: Connection) -> dict[str, str]:
     if links.empty:
         return {}
     keys = links.drop_duplicates("id_token")
-    canon = keys.groupby("person_key")["id_token"].transform("min")
-    merged = keys.assign(canon=canon)
-    merged = merged[merged["canon"] != merged["id_token"]]
-    return dict(zip(merged["id_token"], merged["canon"], strict=True))
-
-
-def _resolve(df: pd.DataFrame, canon: dict[str, str]) -> pd.DataFrame:
-    if canon and not df.empty:
-        df["id_token"] = df["id_token"].map(canon).fillna(df["id_token"])
-    return df
+    keys = keys.assign(canon=keys.groupby("person_key")["id_token"].transform("min"))
+    keys = keys[keys["canon"] != keys["id_token"]]
+    return dict(zip(keys["id_token"], keys["canon"], strict=True))
 
 
 def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
@@ -116,18 +110,24 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
     first = date(year - lookback_years + 1, 1, 1)
     last = date(year, 12, 31)
     canon = canonical_tokens(conn)
-    persons = _read(conn, "SELECT id_token, household_id, relation, birth_date, township_code, village "
-                    "FROM person ORDER BY load_id, source_row", ("birth_date",))
+
+    def read(sql: str, dates: tuple[str, ...] = (), **kw: Any) -> pd.DataFrame:
+        """A table keyed by person, each row's token replaced by its person's canonical token."""
+        df = _read(conn, sql, dates, **kw)
+        if canon and not df.empty:
+            df["id_token"] = df["id_token"].map(canon).fillna(df["id_token"])
+        return df
+
     # the first register row of a person is the register (as reconciliation reads it); later rows
     # of the same person — same ID or linked — are duplicates
-    persons = _resolve(persons, canon).drop_duplicates("id_token", keep="first")
-    claims = _resolve(_read(
-        conn,
+    persons = read("SELECT id_token, household_id, relation, birth_date, township_code, village "
+                   "FROM person ORDER BY load_id, source_row", ("birth_date",)).drop_duplicates("id_token")
+    claims = read(
         "SELECT claim_id, id_token, visit_type, settle_date, discharge_date, diagnosis_code, "
         "in_scope_fen, basic_paid_fen, critical_paid_fen, reverses_claim_id FROM claim "
         "WHERE settle_date >= :a AND settle_date <= :b",
         ("settle_date", "discharge_date"), chunk=250_000, a=first, b=last,
-    ), canon)
+    )
     reversed_ids = set(claims["reverses_claim_id"].dropna())
     claims = claims[claims["reverses_claim_id"].isna() & ~claims["claim_id"].isin(reversed_ids)]
     paid, source = _settlement_paid(conn, list(range(first.year, year + 1)), list(layers))
@@ -146,17 +146,16 @@ def load_inputs(conn: Connection, year: int, lookback_years: int = 3,
     return Inputs(
         year=year,
         persons=persons,
-        deaths=_resolve(_read(conn, "SELECT id_token, death_date FROM death", ("death_date",)), canon),
-        roster=_resolve(_read(conn, "SELECT id_token, category, valid_from, valid_to FROM roster",
-                     ("valid_from", "valid_to")), canon),
-        income=_resolve(_read(conn, "SELECT id_token, kind, amount_fen, period_from, period_to FROM income",
-                     ("period_from", "period_to")), canon),
-        assets=_resolve(_read(conn, "SELECT id_token, kind, value_fen, count FROM asset"), canon),
-        disability=_resolve(_read(conn, "SELECT id_token, level FROM disability"), canon),
-        employment=_resolve(_read(conn, "SELECT id_token, status, since FROM employment", ("since",)), canon),
-        certs=_resolve(_read(conn, "SELECT id_token, disease_code, valid_from, valid_to FROM chronic_cert",
-                    ("valid_from", "valid_to")), canon),
-        enrolment=_resolve(_read(conn, "SELECT id_token, scheme FROM enrolment WHERE year = :y", y=year), canon),
+        deaths=read("SELECT id_token, death_date FROM death", ("death_date",)),
+        roster=read("SELECT id_token, category, valid_from, valid_to FROM roster", ("valid_from", "valid_to")),
+        income=read("SELECT id_token, kind, amount_fen, period_from, period_to FROM income",
+                    ("period_from", "period_to")),
+        assets=read("SELECT id_token, kind, value_fen, count FROM asset"),
+        disability=read("SELECT id_token, level FROM disability"),
+        employment=read("SELECT id_token, status, since FROM employment", ("since",)),
+        certs=read("SELECT id_token, disease_code, valid_from, valid_to FROM chronic_cert",
+                   ("valid_from", "valid_to")),
+        enrolment=read("SELECT id_token, scheme FROM enrolment WHERE year = :y", y=year),
         claims=claims,
         oop_source=source,
     )

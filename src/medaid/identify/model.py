@@ -25,6 +25,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_sco
 from sklearn.model_selection import train_test_split
 
 from medaid.errors import ConfigError
+from medaid.identify.thresholds import OperatingPoints
 
 # feature → (Chinese label, unit for the explanation: "yuan" shows fen as yuan, "pct", "n", "flag")
 FEATURES: dict[str, tuple[str, str]] = {
@@ -172,14 +173,6 @@ def load_model(directory: Path) -> NeedModel | None:
     return NeedModel(booster, meta["iso_x"], meta["iso_y"], meta["threshold"], model_id, screen)
 
 
-@dataclass(frozen=True, slots=True)
-class OperatingTargets:
-    """What the confirmed list and the screening band must reach (identification YAML ``model``)."""
-
-    confirm_precision: float = 0.90
-    screen_recall: float = 0.95
-
-
 @dataclass(slots=True)
 class Screening:
     """Held-out quality of the two-band verdict: the confirmed list and confirmed + to-verify."""
@@ -200,7 +193,7 @@ class TrainResult:
     model_metrics: Metrics
     rules_metrics: Metrics
     screening: Screening
-    targets: OperatingTargets
+    targets: OperatingPoints
     train_rows: int
     test_rows: int
     test_truth: np.ndarray
@@ -216,7 +209,7 @@ class TrainResult:
                 f"precision_at_recall_{t.screen_recall:.2f}": float(p[r >= t.screen_recall].max(initial=0.0))}
 
 
-def operating_thresholds(y: np.ndarray, prob: np.ndarray, targets: OperatingTargets) -> tuple[float, float]:
+def operating_thresholds(y: np.ndarray, prob: np.ndarray, targets: OperatingPoints) -> tuple[float, float]:
     """(confirm, screen) thresholds on calibrated probabilities ``prob`` of labelled rows ``y``.
 
     confirm: the lowest threshold whose list {prob ≥ t} has precision ≥ the target (the most
@@ -238,12 +231,12 @@ def operating_thresholds(y: np.ndarray, prob: np.ndarray, targets: OperatingTarg
 
 
 def train(hh: pd.DataFrame, y: np.ndarray, *, model_id: str, seed: int = 7, test_size: float = 0.3,
-          rounds: int = 300, threads: int = 1, targets: OperatingTargets | None = None) -> TrainResult:
+          rounds: int = 300, threads: int = 1, targets: OperatingPoints | None = None) -> TrainResult:
     """Fit on a stratified split, calibrate on a slice of the training part, evaluate on held-out rows.
 
     Both thresholds (``operating_thresholds``) are chosen on the calibration slice.
     """
-    targets = targets or OperatingTargets()
+    targets = targets or OperatingPoints()
     idx = np.arange(len(hh))
     tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=y)
     fit, cal = train_test_split(tr, test_size=0.25, random_state=seed, stratify=y[tr])

@@ -21,7 +21,7 @@ from medaid.audit.log import append_event
 from medaid.errors import ContractError
 from medaid.identify.assess import assess
 from medaid.identify.features import Inputs, household_features, load_inputs, person_features
-from medaid.identify.model import NeedModel, OperatingTargets, TrainResult, load_model, train
+from medaid.identify.model import NeedModel, TrainResult, load_model, train
 from medaid.identify.thresholds import Thresholds, load_disease_map, load_thresholds
 from medaid.settings import get_settings
 from medaid.store.db import engine_for, migrate
@@ -215,8 +215,6 @@ def train_from_truth(year: int, truth: Path, *, url: str | None = None, seed: in
                             f"真值文件只匹配到 {len(hh)} 户，请先加载对应县的数据", file=str(truth))
     y = hh.index.map(y_all).to_numpy().astype(int)
     model_id = f"identify-{year}-{datetime.now(UTC):%Y%m%d%H%M%S}"
-    op = a.thresholds.operating_points
-    result = train(hh, y, model_id=model_id, seed=seed,
-                   targets=OperatingTargets(op.confirm_precision, op.screen_recall))
+    result = train(hh, y, model_id=model_id, seed=seed, targets=a.thresholds.operating_points)
     result.model.save(model_dir())
     return result

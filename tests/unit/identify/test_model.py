@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from medaid.errors import ConfigError
-from medaid.identify.model import OperatingTargets, load_model, metrics, operating_thresholds, train
+from medaid.identify.model import load_model, metrics, operating_thresholds, train
+from medaid.identify.thresholds import OperatingPoints
 
 from .factories import STD, households
 
@@ -60,10 +61,10 @@ def test_operating_thresholds_meet_the_targets_on_their_own_rows() -> None:
     # ten households, scores in order; truth: the top four and one at 0.35 are in need
     prob = np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.2, 0.1])
     y = np.array([1, 1, 1, 1, 0, 0, 0, 1, 0, 0])
-    confirm, screen = operating_thresholds(y, prob, OperatingTargets(confirm_precision=0.9, screen_recall=0.95))
+    confirm, screen = operating_thresholds(y, prob, OperatingPoints(confirm_precision=0.9, screen_recall=0.95))
     assert confirm == 0.7  # {≥ 0.7}: 4/4 correct; {≥ 0.6} would be 4/5 = 0.8 < 0.9
     assert screen == 0.35  # the fifth household in need is only reached at 0.35
-    confirm, screen = operating_thresholds(y, prob, OperatingTargets(confirm_precision=0.75, screen_recall=0.8))
+    confirm, screen = operating_thresholds(y, prob, OperatingPoints(confirm_precision=0.75, screen_recall=0.8))
     # {≥ 0.6}: 4/5 = 0.8 ≥ 0.75, and it already reaches recall 0.8: the band is empty
     assert confirm == 0.6 and screen == 0.6
 
@@ -71,7 +72,7 @@ def test_operating_thresholds_meet_the_targets_on_their_own_rows() -> None:
 def test_unreachable_precision_falls_back_to_the_most_precise_threshold() -> None:
     prob = np.array([0.9, 0.8, 0.7, 0.6])
     y = np.array([0, 1, 1, 0])
-    confirm, screen = operating_thresholds(y, prob, OperatingTargets(confirm_precision=0.99, screen_recall=0.95))
+    confirm, screen = operating_thresholds(y, prob, OperatingPoints(confirm_precision=0.99, screen_recall=0.95))
     assert confirm == 0.7  # {≥ 0.8}: 1/2, {≥ 0.7}: 2/3 — the best precision there is
     assert screen == 0.7  # never above confirm
 
