@@ -201,6 +201,11 @@ def write_rows(conn: Connection, spec: KindSpec, con: duckdb.DuckDBPyConnection,
     _write_rows(conn, spec, con, cols, select, accepted=accepted, progress=progress)
     for sql in recreate:  # on failure the rollback brings the dropped indexes back
         conn.execute(text(sql))
+    if not sqlite:
+        # Fresh statistics in the same transaction: until autovacuum gets round to it, the planner
+        # would take a freshly loaded table for a few rows and pick scans that touch a whole year's
+        # claims per quote (decision 0011). ANALYZE samples, so it costs a second or so per table.
+        conn.execute(text(f'ANALYZE "{spec.table.name}"'))
 
 
 def _write_rows(conn: Connection, spec: KindSpec, con: duckdb.DuckDBPyConnection, cols: list[str], select: str,

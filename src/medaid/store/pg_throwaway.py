@@ -77,6 +77,11 @@ class ThrowawayPostgres:
         scheme = "postgresql+psycopg" if driver else "postgresql"
         return f"{scheme}://{self.user}@127.0.0.1:{self.port}/{dbname}"
 
+    def postmaster_pid(self) -> int:
+        """The server's main process (its backends are its children), e.g. to account CPU in benchmarks."""
+        assert self.root is not None, "not started"
+        return int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+
     def stop(self) -> None:
         if self.root is None:
             return

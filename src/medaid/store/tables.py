@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -128,7 +129,7 @@ enrolment = Table(
 claim = Table(
     "claim", metadata,
     Column("claim_id", String(64), primary_key=True),
-    Column("id_token", TOKEN, nullable=False, index=True),
+    Column("id_token", TOKEN, nullable=False),
     Column("name", Text, nullable=False),
     Column("hospital_code", String(64), nullable=False),
     Column("hospital_level", Integer, nullable=False),
@@ -144,6 +145,9 @@ claim = Table(
     Column("critical_paid_fen", BigInteger),
     Column("reverses_claim_id", String(64)),
     *_provenance(),
+    # a person's claims of a period: the read every quote makes (migration 0010 replaced the plain
+    # id_token index, which this one's leading column serves as well)
+    Index("ix_claim_person_date", "id_token", "settle_date"),
 )
 
 income = Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -273,7 +274,7 @@ def test_migration_creates_every_table(db_url: str) -> None:
     names = set(inspect(engine_for(db_url)).get_table_names())
     assert {"load", "reject", "identity", *(t.name for t in CONTRACT_TABLES.values())} <= names
     indexes = {i["name"] for i in inspect(engine_for(db_url)).get_indexes("claim")}
-    assert {"ix_claim_id_token", "ix_claim_settle_date", "ix_claim_load_id"} <= indexes
+    assert {"ix_claim_person_date", "ix_claim_settle_date", "ix_claim_load_id"} <= indexes
 
 
 def test_ids_in_unknown_columns_are_masked_in_rejects(db_url: str, tmp_path: Path) -> None:
@@ -305,3 +306,27 @@ def test_vault_store_is_an_upsert_that_keeps_the_first_cipher(db_url: str) -> No
         store(conn, [person_id(1)])
         again = conn.execute(select(identity.c.id_cipher).where(identity.c.id_token == id_token(person_id(1)))).scalar_one()
         assert first == again and reveal(conn, id_token(person_id(2))) == person_id(2)
+
+
+def test_postgres_load_leaves_statistics_and_the_quote_read_uses_the_person_index(db_url: str,
+                                                                                  tmp_path: Path) -> None:
+    """Decision 0011: a load ANALYZEs what it wrote, and a person's year of claims is one index range.
+
+    Without statistics the planner took a fresh claims table for a few rows and ANDed the id_token
+    index with the settle_date index: a scan of the county's whole year per quote."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("planner statistics and EXPLAIN are PostgreSQL's")
+    from sqlalchemy.dialects import postgresql
+
+    from medaid.policy.quote_store import _PERSON_YEAR
+
+    only(load_path(write_kind(tmp_path, "claims", 40), url=db_url).files)
+    engine = engine_for(db_url)
+    with engine.connect() as conn:
+        tuples = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'claim'")).scalar_one()
+        assert tuples == 40  # -1 (never analysed) without the ANALYZE
+        conn.execute(text("SET LOCAL enable_seqscan = off"))  # a 40-row table would rather be scanned whole
+        read = _PERSON_YEAR.params(token=id_token(person_id(3)), lo=dt.date(2026, 1, 1), hi=dt.date(2026, 12, 31))
+        sql = str(read.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert "ix_claim_person_date" in plan and "BitmapAnd" not in plan, plan
