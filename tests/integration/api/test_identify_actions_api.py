@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -187,6 +188,26 @@ def test_clerk_starts_an_identification_round_job(env: Env) -> None:
     env.login("clerk")
     shown = env.client.get(f"/jobs/{r.json()['job_id']}")
     assert 'data-testid="identify-result"' in shown.text and f"#{result['run_id']}" in shown.text
+
+
+def test_the_round_job_uses_the_model_in_the_apps_data_dir(env: Env, db_url: str, tmp_path: Path) -> None:
+    """An app made with its own data dir identifies with the model trained there, not the settings' one."""
+    from medaid.identify.service import model_dir, train_from_truth
+    from tests.integration.identify.conftest import CORE, YEAR, County, known_county, random_households
+
+    tables.metadata.create_all(env.engine, tables=CORE, checkfirst=True)
+    c = County()
+    known_county(c)
+    random_households(c, 400)
+    c.write(env.engine)
+    app_dir: Path = env.client.app.state.data_dir  # type: ignore[attr-defined]
+    trained = train_from_truth(YEAR, c.write_truth(tmp_path / "truth.csv"), url=db_url, data_dir=app_dir, seed=3)
+    assert not (model_dir() / "current.txt").exists()  # the settings' data dir has no model
+    clerk = env.token("clerk", "identify:read", "identify:run", "jobs:read")
+    r = env.client.post("/api/v1/identify/runs", json={"year": YEAR}, headers=clerk)
+    job = wait_job(env, clerk, r.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    assert job["result"]["model_id"] == trained.model.model_id  # type: ignore[index]
 
 
 def _paid_batch(env: Env) -> tuple[str, dict[str, str], dict[str, str]]:

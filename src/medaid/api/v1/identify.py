@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -158,20 +159,22 @@ def act_on_warning(request: Request, principal: Principal, warning_id: int, stat
             "closed_on": row.get("closed_on"), "next_states": list(warning_next_states(str(row["state"])))}
 
 
-def round_job(year: int, *, url: str, actor: str) -> JobFn:
-    """Identify → warnings → tasks for ``year`` as a background job (``identify.pipeline.run_round``)."""
+def round_job(year: int, *, url: str, data_dir: Path, actor: str) -> JobFn:
+    """Identify → warnings → tasks for ``year`` as a background job (``identify.pipeline.run_round``),
+    with the model in ``data_dir`` (the app's data dir)."""
 
     def run(progress: Progress) -> dict[str, Any]:
         from medaid.identify.pipeline import run_round  # late: pulls in pandas, LightGBM
 
-        return run_round(year, url=url, actor=actor, progress=progress)
+        return run_round(year, url=url, actor=actor, data_dir=data_dir, progress=progress)
 
     return run
 
 
 def start_round(request: Request, principal: Principal, year: int) -> tuple[int, dict[str, Any]]:
-    job_id = request.app.state.jobs.submit("identify", principal.user.username, {"year": year},
-                                           round_job(year, url=request.app.state.url, actor=principal.user.username))
+    job = round_job(year, url=request.app.state.url, data_dir=request.app.state.data_dir,
+                    actor=principal.user.username)
+    job_id = request.app.state.jobs.submit("identify", principal.user.username, {"year": year}, job)
     return 202, {"job_id": job_id, "status_url": f"/api/v1/jobs/{job_id}", "year": year}
 
 
