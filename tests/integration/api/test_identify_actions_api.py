@@ -129,6 +129,37 @@ def test_warnings_are_verified_and_closed_in_scope(env: Env) -> None:
         ("township", "identify.warning", f"early_warning:{ids['warn_a']}")] * 2
 
 
+def test_warnings_filter_by_state(env: Env) -> None:
+    ids = seed_tasks(env)
+    with env.engine.begin() as conn:
+        ids["warn_c"] = int(conn.execute(early_warning.insert().values(
+            year=TODAY.year, household_id="H-warn_c", id_token="tok" + "0" * 29, township_code=TOWN_B,
+            village="西村", rule="oop_share", tier="medium", colour="yellow", owner_level="township",
+            raised_on=TODAY, due_on=TODAY + dt.timedelta(days=10), state="open", detail="医疗支出占收入 40%")
+        ).inserted_primary_key[0])
+    clerk = env.token("clerk", "identify:read", "identify:write")
+    for warning, state in (("warn_a", "verified"), ("warn_b", "closed")):
+        moved = env.client.post(f"/api/v1/identify/warnings/{ids[warning]}/state", json={"state": state}, headers=clerk)
+        assert moved.status_code == 200, moved.text
+
+    def listed(query: str, headers: dict[str, str] = clerk) -> list[tuple[int, str]]:
+        r = env.client.get(f"/api/v1/identify/warnings?year={TODAY.year}{query}", headers=headers)
+        assert r.status_code == 200, r.text
+        return sorted((w["id"], w["state"]) for w in r.json())
+
+    assert listed("&state=open") == [(ids["warn_c"], "open")]
+    assert listed("&state=verified") == [(ids["warn_a"], "verified")]
+    assert listed("&state=closed") == [(ids["warn_b"], "closed")]
+    assert listed("") == sorted([(ids["warn_a"], "verified"), (ids["warn_b"], "closed"), (ids["warn_c"], "open")])
+    assert listed("&state=open&colour=red") == []  # filters combine
+    town = env.token("township", "identify:read")
+    assert listed("&state=verified", town) == [(ids["warn_a"], "verified")]
+    assert listed("&state=closed", town) == []  # the closed one is another township's
+    for bad in ("done", "OPEN", "", "open%00"):
+        r = env.client.get(f"/api/v1/identify/warnings?state={bad}", headers=clerk)
+        assert r.status_code in (400, 422) and r.headers["content-type"].startswith("application/problem+json"), bad
+
+
 def test_forms_need_csrf_and_offer_only_allowed_moves(env: Env) -> None:
     ids = seed_tasks(env)
     csrf = env.login("township")
@@ -156,7 +187,16 @@ def test_forms_need_csrf_and_offer_only_allowed_moves(env: Env) -> None:
     warn = env.client.post(f"/identify/warnings/{ids['warn_a']}/state", data={"state": "verified", "csrf_token": csrf},
                            follow_redirects=False)
     assert warn.status_code == 303
-    assert "已核实" in env.client.get("/identify/warnings").text
+    assert f'data-testid="warning-{ids["warn_a"]}" data-state="verified"' in env.client.get("/identify/warnings").text
+    # the state filter: a select of every state (all by default, as before it existed)
+    states = re.search(r'data-testid="warn-state">(.*?)</select>', env.client.get("/identify/warnings").text, re.S)
+    assert states and re.findall(r'<option value="([a-z]*)"', states.group(1)) == ["", "open", "verified", "closed"]
+    verified = env.client.get("/identify/warnings?state=verified")
+    assert f'data-testid="warning-{ids["warn_a"]}"' in verified.text
+    assert re.search(r'<option value="verified" selected>', verified.text)
+    assert f'data-testid="warning-{ids["warn_a"]}"' not in env.client.get("/identify/warnings?state=open").text
+    assert env.client.get("/identify/warnings?state=").status_code == 200  # the "all states" choice
+    assert env.client.get("/identify/warnings?state=done").status_code == 422
     # township staff cannot start a county-wide round; the form is not offered to them either
     assert "ident-run-form" not in env.client.get("/identify").text
     assert env.client.post("/identify/run", data={"year": "2026", "csrf_token": csrf}).status_code == 403

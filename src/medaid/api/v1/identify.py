@@ -27,7 +27,13 @@ from medaid.api.v1.cases import idempotent
 from medaid.api.v1.reconcile import scope_township
 from medaid.api.v1.schemas import Problem as ProblemModel
 from medaid.errors import NotFound
-from medaid.identify.alerts import get_warning, list_warnings, set_warning_state, warning_next_states
+from medaid.identify.alerts import (
+    WARNING_STATES,
+    get_warning,
+    list_warnings,
+    set_warning_state,
+    warning_next_states,
+)
 from medaid.identify.tasks import KIND_LABELS, STATE_LABELS, advance, due_tasks, get_task, next_states
 from medaid.jobs.runner import JobFn, Progress
 from medaid.store.identify_tables import identify_result, identify_run
@@ -38,6 +44,7 @@ router = APIRouter(tags=["identify"], responses={401: {"model": ProblemModel}, 4
 TIER_ZH = {"high": "高", "medium": "中", "low": "低（监测）"}
 COLOUR_ZH = {"red": "红色", "yellow": "黄色", "blue": "蓝色"}
 OWNER_ZH = {"county": "县级", "township": "乡镇", "village": "村级"}
+WARNING_STATE = "|".join(WARNING_STATES)  # the state filter's pattern alternatives
 
 
 # ---- queries shared with the pages -------------------------------------------------------------
@@ -84,8 +91,9 @@ def candidates(conn: Connection, run_id: int, *, tier: str | None = None, not_on
 
 
 def warnings(conn: Connection, year: int, *, colour: str | None = None, township: str | None = None,
-             as_of: dt.date | None = None) -> list[dict[str, Any]]:
-    rows = list_warnings(conn, year=year, as_of=as_of or dt.date.today(), colour=colour, township=township)
+             state: str | None = None, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    rows = list_warnings(conn, year=year, as_of=as_of or dt.date.today(), colour=colour, township=township,
+                         state=state)
     tokens = sorted({str(w["id_token"]) for w in rows})
     masks: dict[str, str] = {}
     for i in range(0, len(tokens), 5000):
@@ -288,11 +296,13 @@ def list_candidates(request: Request, year: int | None = Query(None, ge=2000, le
 @router.get("/identify/warnings", response_model=list[Warning])
 def list_warning(request: Request, year: int = Query(default_factory=lambda: dt.date.today().year, ge=2000, le=2100),
                  colour: str | None = Query(None, pattern="^(red|yellow|blue)$"),
+                 state: str | None = Query(None, pattern=f"^({WARNING_STATE})$",
+                                           description="open, verified or closed; leave out for every state"),
                  township: str | None = Query(None, pattern=r"^\d{9}$"),
                  principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> list[Warning]:
     town = _township(request, principal, township)
     with engine_of(request).connect() as conn:
-        return [Warning(**w) for w in warnings(conn, year, colour=colour, township=town)]
+        return [Warning(**w) for w in warnings(conn, year, colour=colour, township=town, state=state)]
 
 
 @router.get("/identify/due", response_model=list[DueTask])

@@ -23,6 +23,7 @@ from medaid.api.roles import Permission
 from medaid.api.v1 import identify as iq
 from medaid.api.v1.reconcile import scope_township
 from medaid.audit.log import record_sensitive_read
+from medaid.identify.alerts import WARNING_STATES
 from medaid.identify.tasks import KIND_LABELS, STATE_LABELS
 from medaid.web import i18n
 from medaid.web.templating import render
@@ -61,6 +62,7 @@ i18n.register({
     "ident.kind": ("任务类型", "Kind"),
     "ident.what": ("事项", "What"),
     "ident.all_colours": ("全部颜色", "All colours"),
+    "ident.all_states": ("全部状态", "All states"),
     "ident.yes": ("是", "yes"),
     "ident.no": ("否", "no"),
     "ident.total": ("共", "Total"),
@@ -132,13 +134,16 @@ def candidates_page(request: Request, year: int | None = Query(None, ge=2000, le
 @router.get("/identify/warnings")
 def warnings_page(request: Request, year: int = Query(default_factory=lambda: dt.date.today().year, ge=2000, le=2100),
                   colour: str | None = Query(None, pattern="^(red|yellow|blue)?$"),
+                  state: str | None = Query(None, pattern=f"^({iq.WARNING_STATE})?$"),
                   township: str | None = Query(None, pattern=r"^(\d{9})?$"),
                   principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> Response:
+    """Every state unless one is chosen (what the page showed before it had the filter)."""
     town = _town(request, principal, township or None)
     with engine_of(request).connect() as conn:
-        rows = iq.warnings(conn, year, colour=colour or None, township=town)
+        rows = iq.warnings(conn, year, colour=colour or None, township=town, state=state or None)
     return render(request, "identify/warnings.html", {"rows": rows, "year": year, "colour": colour or "",
-                                                      "colours": COLOURS, "township": township or "",
+                                                      "colours": COLOURS, "state": state or "",
+                                                      "states": WARNING_STATES, "township": township or "",
                                                       "back": _back(request), **_scope_ctx(principal)})
 
 
