@@ -202,6 +202,33 @@ def test_forms_need_csrf_and_offer_only_allowed_moves(env: Env) -> None:
     assert env.client.post("/identify/run", data={"year": "2026", "csrf_token": csrf}).status_code == 403
 
 
+def test_county_wide_users_choose_a_township_by_name(env: Env) -> None:
+    ids = seed_tasks(env)
+    env.login("clerk")
+    pages = (("/identify/due", "due-township", "due-total", "task-", ids["visit_b"], ids["screen_a"]),
+             ("/identify/warnings", "warn-township", "warn-total", "warning-", ids["warn_b"], ids["warn_a"]))
+    for path, select_id, total_id, row, in_b, in_a in pages:
+        page = env.client.get(path).text
+        select = re.search(rf'<select name="township" data-testid="{select_id}">(.*?)</select>', page, re.S)
+        assert select, path  # a choice of the register's townships by name and code, not a text box
+        assert re.findall(r'<option value="(\d*)">([^<]*)</option>', select.group(1)) == [
+            ("", "全部乡镇"), (TOWN_A, f"南旺镇 {TOWN_A}"), (TOWN_B, f"次丘镇 {TOWN_B}")]
+        chosen = env.client.get(f"{path}?township={TOWN_B}").text
+        assert f'<option value="{TOWN_B}" selected>' in chosen
+        assert f'data-testid="{row}{in_b}"' in chosen and f'data-testid="{row}{in_a}"' not in chosen
+        # a code no one is registered in filters to nothing, as before, and stays chosen
+        unknown = env.client.get(f"{path}?township=370830999")
+        assert unknown.status_code == 200 and f'data-testid="{total_id}">0<' in unknown.text
+        assert '<option value="370830999" selected>370830999</option>' in unknown.text
+        assert env.client.get(f"{path}?township=12345").status_code == 422
+    env.client.get("/lang/en?next=/")
+    assert ">All townships</option>" in env.client.get("/identify/due").text
+    env.client.cookies.clear()
+    env.login("township")  # township staff: their own township only, no choice
+    for path, *_ in pages:
+        assert 'name="township"' not in env.client.get(path).text
+
+
 def test_clerk_starts_an_identification_round_job(env: Env) -> None:
     from tests.integration.identify.conftest import CORE, County, known_county
 

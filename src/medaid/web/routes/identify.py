@@ -16,7 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 
+from medaid.api import readmodels
 from medaid.api.deps import Principal, authorize, engine_of, ensure_township
 from medaid.api.params import ObjectId
 from medaid.api.roles import Permission
@@ -67,7 +69,7 @@ i18n.register({
     "ident.no": ("否", "no"),
     "ident.total": ("共", "Total"),
     "ident.all_kinds": ("全部类型", "All kinds"),
-    "ident.all_townships": ("全部乡镇（乡镇代码）", "All townships (code)"),
+    "ident.all_townships": ("全部乡镇", "All townships"),
     "ident.action": ("办理", "Action"),
     "ident.note": ("办理说明（记入历史和审计日志）", "Note (kept in the history and the audit log)"),
     "ident.advance": ("提交", "Submit"),
@@ -141,9 +143,11 @@ def warnings_page(request: Request, year: int = Query(default_factory=lambda: dt
     town = _town(request, principal, township or None)
     with engine_of(request).connect() as conn:
         rows = iq.warnings(conn, year, colour=colour or None, township=town, state=state or None)
+        townships = _township_choices(conn, principal, township or "")
     return render(request, "identify/warnings.html", {"rows": rows, "year": year, "colour": colour or "",
                                                       "colours": COLOURS, "state": state or "",
                                                       "states": WARNING_STATES, "township": township or "",
+                                                      "townships": townships,
                                                       "back": _back(request), **_scope_ctx(principal)})
 
 
@@ -154,10 +158,24 @@ def due_page(request: Request, kind: str | None = Query(None, pattern="^([a-z_]{
     town = _town(request, principal, township or None)
     with engine_of(request).connect() as conn:
         rows = iq.due(conn, kind=kind or None, township=town, overdue_only=overdue)
+        townships = _township_choices(conn, principal, township or "")
     return render(request, "identify/due.html", {"rows": rows, "kind": kind or "", "overdue": overdue,
                                                  "kinds": sorted(KIND_LABELS), "township": township or "",
+                                                 "townships": townships,
                                                  "n_overdue": sum(1 for r in rows if r["overdue"]),
                                                  "back": _back(request), **_scope_ctx(principal)})
+
+
+def _township_choices(conn: Connection, principal: Principal, township: str) -> list[tuple[str, str]]:
+    """The township select of a county-wide user: the register's townships by name, and the chosen
+    code even when no one is registered there (it filters as before: to nothing). Township staff
+    have no select."""
+    if scope_township(principal) is not None:
+        return []
+    choices = readmodels.township_names(conn)
+    if township and township not in {code for code, _ in choices}:
+        choices.append((township, ""))
+    return choices
 
 
 def _scope_ctx(principal: Principal) -> dict[str, object]:
