@@ -1,4 +1,4 @@
-"""Read-only queries behind the pages and the API (load statistics, loads, a township's people).
+"""Read-only queries behind the pages and the API (load statistics, loads, townships, a township's people).
 
 Kept apart from the routers so the web page and the JSON endpoint show the same numbers. Personal
 data leaves here with masked ID numbers only (``identity.id_masked``).
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from medaid.api.v1.schemas import Load
+from medaid.domain.regions import TOWNSHIP_NAMES
 from medaid.errors import NotFound
 from medaid.store.tables import CONTRACT_TABLES, identity, load, person, reject
 
@@ -49,6 +50,12 @@ def load_rejects(conn: Connection, load_id: int, *, limit: int = 100) -> list[di
 def townships(conn: Connection) -> list[tuple[str, int]]:
     query = select(person.c.township_code, func.count()).group_by(person.c.township_code).order_by(person.c.township_code)
     return [(str(code), int(n)) for code, n in conn.execute(query)]
+
+
+def township_names(conn: Connection) -> list[tuple[str, str]]:
+    """(code, name) of every township in the person register, by code; name "" for a code the
+    region table (``domain.regions.TOWNSHIP_NAMES``) does not know."""
+    return [(code, TOWNSHIP_NAMES.get(code, "")) for code, _ in townships(conn)]
 
 
 def township_people(conn: Connection, township_code: str, *, limit: int = 100, offset: int = 0

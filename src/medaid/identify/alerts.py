@@ -39,6 +39,7 @@ RULE_LABELS = {
 }
 
 
+WARNING_STATES = ("open", "verified", "closed")
 WARNING_TRANSITIONS: dict[str, tuple[str, ...]] = {"open": ("verified", "closed"), "verified": ("closed",)}
 WARNING_CLOSED = frozenset({"closed"})
 
@@ -118,10 +119,13 @@ def raise_warnings(year: int, *, url: str | None = None, as_of: date | None = No
 
 
 def list_warnings(conn: Connection, *, year: int, as_of: date, colour: str | None = None,
-                  township: str | None = None) -> list[dict[str, object]]:
+                  township: str | None = None, state: str | None = None) -> list[dict[str, object]]:
+    """The year's warnings, red first then by deadline; ``None`` filters keep every value."""
     q = select(early_warning).where(early_warning.c.year == year)
     if colour:
         q = q.where(early_warning.c.colour == colour)
+    if state:
+        q = q.where(early_warning.c.state == state)
     if township:
         q = q.where(early_warning.c.township_code == township)
     order = {"red": 0, "yellow": 1, "blue": 2}

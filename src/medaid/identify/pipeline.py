@@ -20,15 +20,16 @@ STEPS = ("精准识别 / identify", "预警 / warnings", "动态管理 / tasks")
 
 
 def run_round(year: int, *, url: str | None = None, as_of: date | None = None, actor: str = "cli",
-              use_model: bool = True, thresholds_path: Path | None = None,
+              use_model: bool = True, thresholds_path: Path | None = None, data_dir: Path | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
     """Run the three steps for ``year``; returns a JSON-able summary of each. Progress is reported
-    as (stage, step done, 3) so a job page shows where the round is."""
+    as (stage, step done, 3) so a job page shows where the round is. ``data_dir`` is where the model
+    is read from (the web app's own; default the settings')."""
     as_of = as_of or date.today()
     step = progress or (lambda _s, _i, _n: None)
     step(f"1/3 {STEPS[0]}", 0, 3)
     ident = identify_year(year, url=url, thresholds_path=thresholds_path, use_model=use_model, actor=actor,
-                          progress=lambda label, _d, _n: step(f"1/3 {STEPS[0]} · {label}", 0, 3))
+                          data_dir=data_dir, progress=lambda label, _d, _n: step(f"1/3 {STEPS[0]} · {label}", 0, 3))
     step(f"2/3 {STEPS[1]}", 1, 3)
     warn = raise_warnings(year, url=url, as_of=as_of, thresholds_path=thresholds_path)
     step(f"3/3 {STEPS[2]}", 2, 3)

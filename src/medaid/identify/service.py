@@ -34,8 +34,10 @@ XLSX_HEADERS = ["身份证号（脱敏）", "户编号", "风险等级", "需求
 TIER_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
-def model_dir() -> Path:
-    return get_settings().data_dir / "models" / "identify"
+def model_dir(data_dir: Path | None = None) -> Path:
+    """Where the current model lives: ``<data dir>/models/identify``. The web passes its app's data
+    dir; the CLI leaves it out and gets the settings' one."""
+    return (data_dir or get_settings().data_dir) / "models" / "identify"
 
 
 @dataclass(slots=True)
@@ -118,11 +120,11 @@ def score_households(hh: pd.DataFrame, model: NeedModel | None) -> pd.DataFrame:
 
 def identify_year(year: int, *, url: str | None = None, out: Path | None = None,
                   thresholds_path: Path | None = None, use_model: bool = True, actor: str = "cli",
-                  progress: Progress | None = None) -> IdentifySummary:
+                  data_dir: Path | None = None, progress: Progress | None = None) -> IdentifySummary:
     started = datetime.now(UTC)
     migrate(url)
     a = assess_year(year, url=url, thresholds_path=thresholds_path, progress=progress)
-    model = load_model(model_dir()) if use_model else None
+    model = load_model(model_dir(data_dir)) if use_model else None
     scored = score_households(a.households, model)
     flagged = scored[scored["tier"] != ""].reset_index()
     engine = engine_for(url)
@@ -204,7 +206,7 @@ def read_truth(path: Path) -> pd.Series:
 
 
 def train_from_truth(year: int, truth: Path, *, url: str | None = None, seed: int = 7,
-                     progress: Progress | None = None) -> TrainResult:
+                     data_dir: Path | None = None, progress: Progress | None = None) -> TrainResult:
     """Train on households that appear in the truth file; save under the data dir as the current model."""
     migrate(url)
     a = assess_year(year, url=url, progress=progress)
@@ -216,5 +218,5 @@ def train_from_truth(year: int, truth: Path, *, url: str | None = None, seed: in
     y = hh.index.map(y_all).to_numpy().astype(int)
     model_id = f"identify-{year}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     result = train(hh, y, model_id=model_id, seed=seed, targets=a.thresholds.operating_points)
-    result.model.save(model_dir())
+    result.model.save(model_dir(data_dir))
     return result

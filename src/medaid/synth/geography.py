@@ -1,7 +1,7 @@
 """The synthetic county's map: Wenshang (汶上县, region 370830, seed 002), its townships and hospitals.
 
-Township names follow Wenshang's real 2 streets (街道), 12 towns (镇) and 1 township (乡); codes use
-the GB/T 10114 pattern (county code + 001-099 streets, 100-199 towns, 200-299 xiang). Villages are
+Townships are ``medaid.domain.regions.TOWNSHIP_NAMES`` (Wenshang's real streets, towns and township
+under GB/T 10114-pattern codes), so the pages name the codes the synthetic people live in. Villages are
 invented. Neighbouring region codes are real GB/T 2260 codes (Jining city and migrant destinations)
 so that ``enrolled_elsewhere`` faults look like what seed 002 describes.
 """
@@ -10,26 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from medaid.domain.regions import TOWNSHIP_NAMES
+
 COUNTY_CODE = "370830"
 COUNTY_NAME = "汶上县"
 
-TOWNSHIPS: tuple[tuple[str, str], ...] = (
-    ("370830001", "汶上街道"),
-    ("370830002", "中都街道"),
-    ("370830100", "南站镇"),
-    ("370830101", "南旺镇"),
-    ("370830102", "次丘镇"),
-    ("370830103", "寅寺镇"),
-    ("370830104", "郭楼镇"),
-    ("370830105", "康驿镇"),
-    ("370830106", "苑庄镇"),
-    ("370830107", "义桥镇"),
-    ("370830108", "杨店镇"),
-    ("370830109", "郭仓镇"),
-    ("370830110", "白石镇"),
-    ("370830111", "刘楼镇"),
-    ("370830200", "军屯乡"),
-)
+TOWNSHIPS: tuple[tuple[str, str], ...] = tuple(TOWNSHIP_NAMES.items())
 
 # Relative population weights: the two urban streets are the largest.
 TOWNSHIP_WEIGHTS: tuple[float, ...] = (2.2, 1.8, 1.0, 1.0, 1.1, 0.9, 0.9, 1.0, 0.8, 0.9, 0.9, 0.9, 1.0, 0.9, 0.7)

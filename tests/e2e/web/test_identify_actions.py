@@ -1,5 +1,6 @@
 """Browser journeys for acting on identification: a clerk starts an identification round (identify →
-warnings → tasks) as a background job and sees it finish; a township user filters the due list,
+warnings → tasks) as a background job, sees it finish and filters the due list by township and the
+warnings by state; a township user filters the due list,
 moves a screening task along its workflow with a note and sees it in the task's history, and finds
 no way to another township's task."""
 
@@ -63,6 +64,20 @@ def test_clerk_starts_an_identification_round_and_sees_it_finish(page, server: S
         runs = conn.execute(sa.text("SELECT COUNT(*) FROM identify_run")).scalar_one()
         warnings = conn.execute(sa.text("SELECT COUNT(*) FROM early_warning")).scalar_one()
     assert runs == 1 and warnings > 0
+    # the due list's township filter is a choice by name; the warnings page filters by state
+    page.goto("/identify/due")
+    page.select_option("[data-testid=due-township]", label=f"南旺镇 {TOWN}")
+    page.click("[data-testid=due-filter] button[type=submit]")
+    page.wait_for_url(f"**township={TOWN}**")
+    towns = page.eval_on_selector_all("[data-testid=due] tbody tr td:nth-child(4)", "cells => cells.map(c => c.textContent)")
+    assert towns and set(towns) == {TOWN}
+    page.goto("/identify/warnings?year=2026")
+    page.select_option("[data-testid=warn-state]", "open")
+    page.click("[data-testid=warn-filter] button[type=submit]")
+    page.wait_for_url("**state=open**")
+    states = page.eval_on_selector_all("[data-testid=warnings] tbody tr", "rows => rows.map(r => r.dataset.state)")
+    assert states and set(states) == {"open"}
+    page.screenshot(path=str(SCREENSHOTS / "J2b-identify-filters.png"), full_page=True)
 
 
 def test_township_user_advances_a_task_with_a_note(page, server: Server) -> None:  # type: ignore[no-untyped-def]

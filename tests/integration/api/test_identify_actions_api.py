@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -128,6 +129,37 @@ def test_warnings_are_verified_and_closed_in_scope(env: Env) -> None:
         ("township", "identify.warning", f"early_warning:{ids['warn_a']}")] * 2
 
 
+def test_warnings_filter_by_state(env: Env) -> None:
+    ids = seed_tasks(env)
+    with env.engine.begin() as conn:
+        ids["warn_c"] = int(conn.execute(early_warning.insert().values(
+            year=TODAY.year, household_id="H-warn_c", id_token="tok" + "0" * 29, township_code=TOWN_B,
+            village="西村", rule="oop_share", tier="medium", colour="yellow", owner_level="township",
+            raised_on=TODAY, due_on=TODAY + dt.timedelta(days=10), state="open", detail="医疗支出占收入 40%")
+        ).inserted_primary_key[0])
+    clerk = env.token("clerk", "identify:read", "identify:write")
+    for warning, state in (("warn_a", "verified"), ("warn_b", "closed")):
+        moved = env.client.post(f"/api/v1/identify/warnings/{ids[warning]}/state", json={"state": state}, headers=clerk)
+        assert moved.status_code == 200, moved.text
+
+    def listed(query: str, headers: dict[str, str] = clerk) -> list[tuple[int, str]]:
+        r = env.client.get(f"/api/v1/identify/warnings?year={TODAY.year}{query}", headers=headers)
+        assert r.status_code == 200, r.text
+        return sorted((w["id"], w["state"]) for w in r.json())
+
+    assert listed("&state=open") == [(ids["warn_c"], "open")]
+    assert listed("&state=verified") == [(ids["warn_a"], "verified")]
+    assert listed("&state=closed") == [(ids["warn_b"], "closed")]
+    assert listed("") == sorted([(ids["warn_a"], "verified"), (ids["warn_b"], "closed"), (ids["warn_c"], "open")])
+    assert listed("&state=open&colour=red") == []  # filters combine
+    town = env.token("township", "identify:read")
+    assert listed("&state=verified", town) == [(ids["warn_a"], "verified")]
+    assert listed("&state=closed", town) == []  # the closed one is another township's
+    for bad in ("done", "OPEN", "", "open%00"):
+        r = env.client.get(f"/api/v1/identify/warnings?state={bad}", headers=clerk)
+        assert r.status_code in (400, 422) and r.headers["content-type"].startswith("application/problem+json"), bad
+
+
 def test_forms_need_csrf_and_offer_only_allowed_moves(env: Env) -> None:
     ids = seed_tasks(env)
     csrf = env.login("township")
@@ -155,10 +187,46 @@ def test_forms_need_csrf_and_offer_only_allowed_moves(env: Env) -> None:
     warn = env.client.post(f"/identify/warnings/{ids['warn_a']}/state", data={"state": "verified", "csrf_token": csrf},
                            follow_redirects=False)
     assert warn.status_code == 303
-    assert "已核实" in env.client.get("/identify/warnings").text
+    assert f'data-testid="warning-{ids["warn_a"]}" data-state="verified"' in env.client.get("/identify/warnings").text
+    # the state filter: a select of every state (all by default, as before it existed)
+    states = re.search(r'data-testid="warn-state">(.*?)</select>', env.client.get("/identify/warnings").text, re.S)
+    assert states and re.findall(r'<option value="([a-z]*)"', states.group(1)) == ["", "open", "verified", "closed"]
+    verified = env.client.get("/identify/warnings?state=verified")
+    assert f'data-testid="warning-{ids["warn_a"]}"' in verified.text
+    assert re.search(r'<option value="verified" selected>', verified.text)
+    assert f'data-testid="warning-{ids["warn_a"]}"' not in env.client.get("/identify/warnings?state=open").text
+    assert env.client.get("/identify/warnings?state=").status_code == 200  # the "all states" choice
+    assert env.client.get("/identify/warnings?state=done").status_code == 422
     # township staff cannot start a county-wide round; the form is not offered to them either
     assert "ident-run-form" not in env.client.get("/identify").text
     assert env.client.post("/identify/run", data={"year": "2026", "csrf_token": csrf}).status_code == 403
+
+
+def test_county_wide_users_choose_a_township_by_name(env: Env) -> None:
+    ids = seed_tasks(env)
+    env.login("clerk")
+    pages = (("/identify/due", "due-township", "due-total", "task-", ids["visit_b"], ids["screen_a"]),
+             ("/identify/warnings", "warn-township", "warn-total", "warning-", ids["warn_b"], ids["warn_a"]))
+    for path, select_id, total_id, row, in_b, in_a in pages:
+        page = env.client.get(path).text
+        select = re.search(rf'<select name="township" data-testid="{select_id}">(.*?)</select>', page, re.S)
+        assert select, path  # a choice of the register's townships by name and code, not a text box
+        assert re.findall(r'<option value="(\d*)">([^<]*)</option>', select.group(1)) == [
+            ("", "全部乡镇"), (TOWN_A, f"南旺镇 {TOWN_A}"), (TOWN_B, f"次丘镇 {TOWN_B}")]
+        chosen = env.client.get(f"{path}?township={TOWN_B}").text
+        assert f'<option value="{TOWN_B}" selected>' in chosen
+        assert f'data-testid="{row}{in_b}"' in chosen and f'data-testid="{row}{in_a}"' not in chosen
+        # a code no one is registered in filters to nothing, as before, and stays chosen
+        unknown = env.client.get(f"{path}?township=370830999")
+        assert unknown.status_code == 200 and f'data-testid="{total_id}">0<' in unknown.text
+        assert '<option value="370830999" selected>370830999</option>' in unknown.text
+        assert env.client.get(f"{path}?township=12345").status_code == 422
+    env.client.get("/lang/en?next=/")
+    assert ">All townships</option>" in env.client.get("/identify/due").text
+    env.client.cookies.clear()
+    env.login("township")  # township staff: their own township only, no choice
+    for path, *_ in pages:
+        assert 'name="township"' not in env.client.get(path).text
 
 
 def test_clerk_starts_an_identification_round_job(env: Env) -> None:
@@ -187,6 +255,26 @@ def test_clerk_starts_an_identification_round_job(env: Env) -> None:
     env.login("clerk")
     shown = env.client.get(f"/jobs/{r.json()['job_id']}")
     assert 'data-testid="identify-result"' in shown.text and f"#{result['run_id']}" in shown.text
+
+
+def test_the_round_job_uses_the_model_in_the_apps_data_dir(env: Env, db_url: str, tmp_path: Path) -> None:
+    """An app made with its own data dir identifies with the model trained there, not the settings' one."""
+    from medaid.identify.service import model_dir, train_from_truth
+    from tests.integration.identify.conftest import CORE, YEAR, County, known_county, random_households
+
+    tables.metadata.create_all(env.engine, tables=CORE, checkfirst=True)
+    c = County()
+    known_county(c)
+    random_households(c, 400)
+    c.write(env.engine)
+    app_dir: Path = env.client.app.state.data_dir  # type: ignore[attr-defined]
+    trained = train_from_truth(YEAR, c.write_truth(tmp_path / "truth.csv"), url=db_url, data_dir=app_dir, seed=3)
+    assert not (model_dir() / "current.txt").exists()  # the settings' data dir has no model
+    clerk = env.token("clerk", "identify:read", "identify:run", "jobs:read")
+    r = env.client.post("/api/v1/identify/runs", json={"year": YEAR}, headers=clerk)
+    job = wait_job(env, clerk, r.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    assert job["result"]["model_id"] == trained.model.model_id  # type: ignore[index]
 
 
 def _paid_batch(env: Env) -> tuple[str, dict[str, str], dict[str, str]]:

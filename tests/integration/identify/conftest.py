@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,12 @@ class County:
                  location="county", visit_type=visit, admit_date=day, discharge_date=day, settle_date=day,
                  diagnosis_code=code, total_fen=int(in_scope * 110), in_scope_fen=int(in_scope * 100),
                  basic_paid_fen=int(paid * 100), critical_paid_fen=0, reverses_claim_id=None)
+
+    def write_truth(self, path: Path) -> Path:
+        """The truth file ``medaid identify train`` reads: household_id, in_need (Y/N)."""
+        path.write_text("household_id,in_need\n" + "".join(f"{h},{'Y' if v else 'N'}\n" for h, v in self.truth.items()),
+                        encoding="utf-8")
+        return path
 
     def write(self, engine: Engine) -> None:
         with engine.begin() as conn:

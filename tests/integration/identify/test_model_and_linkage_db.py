@@ -13,20 +13,14 @@ from medaid.store import tables as t
 from medaid.store.db import engine_for
 from medaid.store.identify_tables import identify_result, identify_run
 from medaid.store.reconcile_tables import person_link
-from tests.integration.identify.conftest import YEAR, County, token
+from tests.integration.identify.conftest import YEAR, token
 
 pytestmark = pytest.mark.integration
 
 
-def _truth_file(c: County, path: Path) -> Path:
-    path.write_text("household_id,in_need\n" + "".join(f"{h},{'Y' if v else 'N'}\n" for h, v in c.truth.items()),
-                    encoding="utf-8")
-    return path
-
-
 def test_model_run_stores_the_verify_band_between_its_two_thresholds(make_county, tmp_path: Path) -> None:
     url, c = make_county(extra_random=400)
-    r = train_from_truth(YEAR, _truth_file(c, tmp_path / "truth.csv"), url=url, seed=3)
+    r = train_from_truth(YEAR, c.write_truth(tmp_path / "truth.csv"), url=url, seed=3)
     model = r.model
     assert model.screen_threshold <= model.threshold
     s = identify_year(YEAR, url=url, actor="test")

@@ -12,6 +12,7 @@ import pkgutil
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Connection
 
 import medaid.store
 from medaid.store.db import engine_for, migrate
@@ -30,12 +31,16 @@ def _key(diff: tuple) -> tuple[str, str]:  # type: ignore[type-arg]
     return diff[0], str(getattr(obj, "name", None) or getattr(getattr(obj, "table", None), "name", ""))
 
 
-def test_migrated_schema_equals_the_declared_tables(db_url: str) -> None:
+def unexpected_differences(conn: Connection) -> list[tuple]:  # type: ignore[type-arg]
+    """What the migrated schema behind ``conn`` lacks or has beyond the declared tables."""
     for module in pkgutil.iter_modules(medaid.store.__path__):
         importlib.import_module(f"medaid.store.{module.name}")  # every table module registers in metadata
+    diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
+    return [d for d in flat if _key(d) not in KNOWN]
+
+
+def test_migrated_schema_equals_the_declared_tables(db_url: str) -> None:
     migrate(db_url)
     with engine_for(db_url).connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    unexpected = [d for d in flat if _key(d) not in KNOWN]
-    assert not unexpected, unexpected
+        assert unexpected_differences(conn) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -26,7 +27,13 @@ from medaid.api.v1.cases import idempotent
 from medaid.api.v1.reconcile import scope_township
 from medaid.api.v1.schemas import Problem as ProblemModel
 from medaid.errors import NotFound
-from medaid.identify.alerts import get_warning, list_warnings, set_warning_state, warning_next_states
+from medaid.identify.alerts import (
+    WARNING_STATES,
+    get_warning,
+    list_warnings,
+    set_warning_state,
+    warning_next_states,
+)
 from medaid.identify.tasks import KIND_LABELS, STATE_LABELS, advance, due_tasks, get_task, next_states
 from medaid.jobs.runner import JobFn, Progress
 from medaid.store.identify_tables import identify_result, identify_run
@@ -37,6 +44,7 @@ router = APIRouter(tags=["identify"], responses={401: {"model": ProblemModel}, 4
 TIER_ZH = {"high": "高", "medium": "中", "low": "低（监测）"}
 COLOUR_ZH = {"red": "红色", "yellow": "黄色", "blue": "蓝色"}
 OWNER_ZH = {"county": "县级", "township": "乡镇", "village": "村级"}
+WARNING_STATE = "|".join(WARNING_STATES)  # the state filter's pattern alternatives
 
 
 # ---- queries shared with the pages -------------------------------------------------------------
@@ -83,8 +91,9 @@ def candidates(conn: Connection, run_id: int, *, tier: str | None = None, not_on
 
 
 def warnings(conn: Connection, year: int, *, colour: str | None = None, township: str | None = None,
-             as_of: dt.date | None = None) -> list[dict[str, Any]]:
-    rows = list_warnings(conn, year=year, as_of=as_of or dt.date.today(), colour=colour, township=township)
+             state: str | None = None, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    rows = list_warnings(conn, year=year, as_of=as_of or dt.date.today(), colour=colour, township=township,
+                         state=state)
     tokens = sorted({str(w["id_token"]) for w in rows})
     masks: dict[str, str] = {}
     for i in range(0, len(tokens), 5000):
@@ -158,20 +167,22 @@ def act_on_warning(request: Request, principal: Principal, warning_id: int, stat
             "closed_on": row.get("closed_on"), "next_states": list(warning_next_states(str(row["state"])))}
 
 
-def round_job(year: int, *, url: str, actor: str) -> JobFn:
-    """Identify → warnings → tasks for ``year`` as a background job (``identify.pipeline.run_round``)."""
+def round_job(year: int, *, url: str, data_dir: Path, actor: str) -> JobFn:
+    """Identify → warnings → tasks for ``year`` as a background job (``identify.pipeline.run_round``),
+    with the model in ``data_dir`` (the app's data dir)."""
 
     def run(progress: Progress) -> dict[str, Any]:
         from medaid.identify.pipeline import run_round  # late: pulls in pandas, LightGBM
 
-        return run_round(year, url=url, actor=actor, progress=progress)
+        return run_round(year, url=url, actor=actor, data_dir=data_dir, progress=progress)
 
     return run
 
 
 def start_round(request: Request, principal: Principal, year: int) -> tuple[int, dict[str, Any]]:
-    job_id = request.app.state.jobs.submit("identify", principal.user.username, {"year": year},
-                                           round_job(year, url=request.app.state.url, actor=principal.user.username))
+    job = round_job(year, url=request.app.state.url, data_dir=request.app.state.data_dir,
+                    actor=principal.user.username)
+    job_id = request.app.state.jobs.submit("identify", principal.user.username, {"year": year}, job)
     return 202, {"job_id": job_id, "status_url": f"/api/v1/jobs/{job_id}", "year": year}
 
 
@@ -285,11 +296,13 @@ def list_candidates(request: Request, year: int | None = Query(None, ge=2000, le
 @router.get("/identify/warnings", response_model=list[Warning])
 def list_warning(request: Request, year: int = Query(default_factory=lambda: dt.date.today().year, ge=2000, le=2100),
                  colour: str | None = Query(None, pattern="^(red|yellow|blue)$"),
+                 state: str | None = Query(None, pattern=f"^({WARNING_STATE})$",
+                                           description="open, verified or closed; leave out for every state"),
                  township: str | None = Query(None, pattern=r"^\d{9}$"),
                  principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> list[Warning]:
     town = _township(request, principal, township)
     with engine_of(request).connect() as conn:
-        return [Warning(**w) for w in warnings(conn, year, colour=colour, township=town)]
+        return [Warning(**w) for w in warnings(conn, year, colour=colour, township=town, state=state)]
 
 
 @router.get("/identify/due", response_model=list[DueTask])

@@ -16,13 +16,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 
+from medaid.api import readmodels
 from medaid.api.deps import Principal, authorize, engine_of, ensure_township
 from medaid.api.params import ObjectId
 from medaid.api.roles import Permission
 from medaid.api.v1 import identify as iq
 from medaid.api.v1.reconcile import scope_township
 from medaid.audit.log import record_sensitive_read
+from medaid.identify.alerts import WARNING_STATES
 from medaid.identify.tasks import KIND_LABELS, STATE_LABELS
 from medaid.web import i18n
 from medaid.web.templating import render
@@ -61,11 +64,12 @@ i18n.register({
     "ident.kind": ("任务类型", "Kind"),
     "ident.what": ("事项", "What"),
     "ident.all_colours": ("全部颜色", "All colours"),
+    "ident.all_states": ("全部状态", "All states"),
     "ident.yes": ("是", "yes"),
     "ident.no": ("否", "no"),
     "ident.total": ("共", "Total"),
     "ident.all_kinds": ("全部类型", "All kinds"),
-    "ident.all_townships": ("全部乡镇（乡镇代码）", "All townships (code)"),
+    "ident.all_townships": ("全部乡镇", "All townships"),
     "ident.action": ("办理", "Action"),
     "ident.note": ("办理说明（记入历史和审计日志）", "Note (kept in the history and the audit log)"),
     "ident.advance": ("提交", "Submit"),
@@ -132,13 +136,18 @@ def candidates_page(request: Request, year: int | None = Query(None, ge=2000, le
 @router.get("/identify/warnings")
 def warnings_page(request: Request, year: int = Query(default_factory=lambda: dt.date.today().year, ge=2000, le=2100),
                   colour: str | None = Query(None, pattern="^(red|yellow|blue)?$"),
+                  state: str | None = Query(None, pattern=f"^({iq.WARNING_STATE})?$"),
                   township: str | None = Query(None, pattern=r"^(\d{9})?$"),
                   principal: Principal = Depends(authorize(Permission.IDENTIFY_READ))) -> Response:
+    """Every state unless one is chosen (what the page showed before it had the filter)."""
     town = _town(request, principal, township or None)
     with engine_of(request).connect() as conn:
-        rows = iq.warnings(conn, year, colour=colour or None, township=town)
+        rows = iq.warnings(conn, year, colour=colour or None, township=town, state=state or None)
+        townships = _township_choices(conn, principal, township or "")
     return render(request, "identify/warnings.html", {"rows": rows, "year": year, "colour": colour or "",
-                                                      "colours": COLOURS, "township": township or "",
+                                                      "colours": COLOURS, "state": state or "",
+                                                      "states": WARNING_STATES, "township": township or "",
+                                                      "townships": townships,
                                                       "back": _back(request), **_scope_ctx(principal)})
 
 
@@ -149,10 +158,24 @@ def due_page(request: Request, kind: str | None = Query(None, pattern="^([a-z_]{
     town = _town(request, principal, township or None)
     with engine_of(request).connect() as conn:
         rows = iq.due(conn, kind=kind or None, township=town, overdue_only=overdue)
+        townships = _township_choices(conn, principal, township or "")
     return render(request, "identify/due.html", {"rows": rows, "kind": kind or "", "overdue": overdue,
                                                  "kinds": sorted(KIND_LABELS), "township": township or "",
+                                                 "townships": townships,
                                                  "n_overdue": sum(1 for r in rows if r["overdue"]),
                                                  "back": _back(request), **_scope_ctx(principal)})
+
+
+def _township_choices(conn: Connection, principal: Principal, township: str) -> list[tuple[str, str]]:
+    """The township select of a county-wide user: the register's townships by name, and the chosen
+    code even when no one is registered there (it filters as before: to nothing). Township staff
+    have no select."""
+    if scope_township(principal) is not None:
+        return []
+    choices = readmodels.township_names(conn)
+    if township and township not in {code for code, _ in choices}:
+        choices.append((township, ""))
+    return choices
 
 
 def _scope_ctx(principal: Principal) -> dict[str, object]:
