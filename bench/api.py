@@ -78,13 +78,14 @@ def _prepare(work: Path, people: int, url: str) -> tuple[str, list[str], dict[st
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a live process (0 if it has gone)."""
+def _cpu_s(pid: int, *, reaped_children: bool = False) -> float:
+    """User + system CPU seconds of a live process (0 if it has gone), optionally with its reaped children's."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped_children else 0)
+    return ticks / _TICK
 
 
 def _children(ppid: int) -> list[int]:
@@ -101,7 +102,8 @@ def _children(ppid: int) -> list[int]:
 def _cpu_groups(servers: list[int], postmaster: int) -> dict[str, float]:
     """CPU seconds so far of the generator (this process), the app servers and PostgreSQL (all backends)."""
     return {"generator": _cpu_s(os.getpid()), "servers": sum(_cpu_s(p) for p in servers),
-            "postgres": sum(_cpu_s(p) for p in [postmaster, *_children(postmaster)])}
+            # a backend that exits hands its CPU to the postmaster's reaped-children counters
+            "postgres": _cpu_s(postmaster, reaped_children=True) + sum(_cpu_s(p) for p in _children(postmaster))}
 
 
 def _cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:

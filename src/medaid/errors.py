@@ -82,3 +82,11 @@ class StateError(MedaidError):
 
 class IdempotencyConflict(MedaidError):
     """An idempotency key was reused for a different request."""
+
+
+class Busy(MedaidError):
+    """The server is at capacity for this kind of request and did nothing; retry after ``retry_after`` s."""
+
+    def __init__(self, en: str, zh: str | None = None, *, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(en, zh)

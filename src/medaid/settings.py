@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     """How long a server process trusts an API token it has verified (0: check every request). A
     revocation from another process (``medaid user revoke-token``) takes effect within this time."""
 
+    quote_concurrency: int = 4
+    """Quotes one server process works on at once; more wait their turn (decision 0011)."""
+
+    quote_queue_seconds: float = 2.0
+    """How long a quote may wait for its turn before the answer is 503 + ``Retry-After`` (nothing done)."""
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

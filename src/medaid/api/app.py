@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medaid import __version__
 from medaid.api import problems
+from medaid.api.admission import Gate
 from medaid.api.v1 import router as api_v1
 from medaid.jobs import JobRunner, mark_interrupted
 from medaid.settings import get_settings
@@ -51,6 +52,7 @@ def create_app(*, url: str | None = None, data_dir: Path | None = None, job_work
                               "(`medaid user token`). Errors are application/problem+json with zh and en text.")
     app.state.engine, app.state.url = engine, url
     app.state.data_dir = (data_dir or settings.data_dir).resolve()
+    app.state.quote_gate = Gate("quote", "结算试算", settings.quote_concurrency, settings.quote_queue_seconds)
     problems.install(app)
     app.include_router(api_v1)
     for module in WEB_ROUTERS:

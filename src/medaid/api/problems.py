@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medaid.api.deps import NotAuthenticated
 from medaid.errors import (
+    Busy,
     ConfigError,
     ContractError,
     IdempotencyConflict,
@@ -32,12 +33,13 @@ log = logging.getLogger("medaid.api")
 
 _STATUS: list[tuple[type[MedaidError], int]] = [
     (NotAuthenticated, 401), (PermissionDenied, 403), (NotFound, 404), (StateError, 409),
-    (IdempotencyConflict, 409), (ContractError, 422), (ConfigError, 400),
+    (IdempotencyConflict, 409), (ContractError, 422), (ConfigError, 400), (Busy, 503),
 ]
 _TITLES: dict[int, tuple[str, str]] = {
     400: ("请求无效", "Bad request"), 401: ("未登录", "Not authenticated"), 403: ("无权限", "Forbidden"),
     404: ("未找到", "Not found"), 405: ("方法不允许", "Method not allowed"), 409: ("冲突", "Conflict"),
     413: ("文件过大", "Payload too large"), 422: ("输入有误", "Invalid input"), 500: ("服务器错误", "Server error"),
+    503: ("服务繁忙", "Service busy"),
 }
 
 
@@ -45,11 +47,12 @@ def status_of(exc: MedaidError) -> int:
     return next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
 
 
-def problem(status: int, en: str, zh: str, **extra: Any) -> JSONResponse:
+def problem(status: int, en: str, zh: str, *, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     title_zh, title_en = _TITLES.get(status, ("错误", "Error"))
     body = {"type": "about:blank", "status": status, "title": title_en, "title_zh": title_zh,
             "detail": en, "detail_zh": zh, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
@@ -95,7 +98,8 @@ def install(app: FastAPI) -> None:
     async def _medaid(request: Request, exc: MedaidError) -> Response:
         status = status_of(exc)
         if _is_api(request):
-            return problem(status, exc.en, exc.zh)
+            retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+            return problem(status, exc.en, exc.zh, headers=retry)
         return _html(request, status, exc.en, exc.zh)
 
     @app.exception_handler(RequestValidationError)

@@ -188,9 +188,11 @@ def _notices(conn: Connection, a: Assessment, year: int, as_of: date) -> list[Ne
                         .where(identify_result.c.run_id == run_id, identify_result.c.tier.in_(["high", "medium"])))
     out = []
     for hid, township, tier, token in rows:
-        out.append(NewTask("notice", f"notice:{run_id}:{hid}", as_of, add_workdays(as_of, m.notice_workdays),
+        # keyed by year and household, not run: a household is told (and publicised) once a year, and
+        # a second identification round does not reopen what a township has already done
+        out.append(NewTask("notice", f"notice:{year}:{hid}", as_of, add_workdays(as_of, m.notice_workdays),
                            {"run_id": run_id, "tier": tier}, hid, token, township))
         # publicity shows household and village only — never diagnoses or reasons
-        out.append(NewTask("publicity", f"publicity:{run_id}:{hid}", as_of,
+        out.append(NewTask("publicity", f"publicity:{year}:{hid}", as_of,
                            as_of + timedelta(days=m.publicity_days), {"run_id": run_id}, hid, None, township))
     return out

@@ -218,3 +218,38 @@ def test_roster_validity_dates_decide_the_categories(env: Env) -> None:
                                  headers={**headers, "Idempotency-Key": "v2"})
     assert on_roster.json()["categories"] == ["dibao"] and _paid(on_roster.json())["assistance"] == "5490.10"
     assert off_roster.json()["categories"] == [] and _paid(off_roster.json())["assistance"] == "0.00"
+
+
+def test_at_capacity_a_quote_is_503_with_retry_after_and_the_retry_goes_through(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decision 0011: past the per-process bound a quote waits a bounded time, then is told to retry,
+    having reserved nothing; the retry with the same key is then an ordinary first answer (201)."""
+    from medaid.api.admission import Gate
+    from medaid.api.v1 import quote as quote_route
+
+    _seed_dibao(env.engine)
+    env.client.app.state.quote_gate = Gate("quote", "结算试算", concurrency=1, wait_seconds=0.1)
+    entered, release = threading.Event(), threading.Event()
+    real = quote_route.reserve_quote
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["idempotency_key"] == "first":
+            entered.set()
+            release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(quote_route, "reserve_quote", held)
+    headers = env.token("clerk", "claims:quote")
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(env.client.post, "/api/v1/quote", json=_claim("B1"),
+                            headers={**headers, "Idempotency-Key": "first"})
+        assert entered.wait(10)
+        busy = env.client.post("/api/v1/quote", json=_claim("B2"), headers={**headers, "Idempotency-Key": "second"})
+        release.set()
+        assert first.result().status_code == 201
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert busy.headers["content-type"].startswith("application/problem+json") and "请稍后" in busy.json()["detail_zh"]
+    with env.engine.connect() as conn:
+        assert conn.execute(sa.select(quote_t.c.claim_id)).scalars().all() == ["B1"]
+    retry = env.client.post("/api/v1/quote", json=_claim("B2"), headers={**headers, "Idempotency-Key": "second"})
+    assert retry.status_code == 201, retry.text

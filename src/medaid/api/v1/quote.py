@@ -16,11 +16,12 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from medaid.api.admission import Gate
 from medaid.api.deps import Principal, authorize, engine_of
 from medaid.api.roles import Permission
 from medaid.api.v1.schemas import Problem
 from medaid.domain.idnumber import find_problem, mask, normalise, problem_text
-from medaid.policy.quote_store import QuoteRequest, policy_for, reserve_quote
+from medaid.policy.quote_store import QuoteRequest, QuoteResult, policy_for, reserve_quote
 from medaid.policy.settle_store import default_policy_path
 from medaid.privacy.tokens import tokeniser
 
@@ -109,12 +110,15 @@ def _policy_path(request: Request) -> Path:
 
 @router.post("/quote", response_model=QuoteOut, status_code=201,
              responses={200: {"model": QuoteOut, "description": "a retry: the first answer again"},
-                        404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
-def post_quote(request: Request, body: QuoteIn,
-               idempotency_key: str = Header(..., min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$"),
-               principal: Principal = Depends(authorize(Permission.QUOTE))) -> JSONResponse:
+                        404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem},
+                        503: {"model": Problem, "description": "at capacity: nothing done, see Retry-After"}})
+async def post_quote(request: Request, body: QuoteIn,
+                     idempotency_key: str = Header(..., min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$"),
+                     principal: Principal = Depends(authorize(Permission.QUOTE))) -> JSONResponse:
     """Settle one claim on the person's year-to-date state and reserve it (201). ``Idempotency-Key`` is
-    required: a retry with the same key and body gets the first answer (200), never a second reservation."""
+    required: a retry with the same key and body gets the first answer (200), never a second reservation.
+    At capacity a quote waits its turn for up to ``MEDAID_QUOTE_QUEUE_SECONDS``, then is a 503 with
+    ``Retry-After`` that did nothing (decision 0011)."""
     engine = engine_of(request)
     token = _id_tokeniser(request)(body.id_number)
     req = QuoteRequest(claim_id=body.claim_id, id_token=token, hospital_code=body.hospital_code,
@@ -122,8 +126,14 @@ def post_quote(request: Request, body: QuoteIn,
                        settle_date=body.settle_date, total=body.total, in_scope=body.in_scope,
                        basic_paid=body.basic_paid, critical_paid=body.critical_paid,
                        reverses_claim_id=body.reverses_claim_id)
-    result = reserve_quote(engine, req, policy_for(_policy_path(request)), user_id=principal.user.id,
-                           idempotency_key=idempotency_key, id_masked=mask(normalise(body.id_number)))
+    policy_path, masked = _policy_path(request), mask(normalise(body.id_number))
+
+    def work() -> QuoteResult:  # in a worker thread: a policy edit is parsed there, not in the event loop
+        return reserve_quote(engine, req, policy_for(policy_path), user_id=principal.user.id,
+                             idempotency_key=idempotency_key, id_masked=masked)
+
+    gate: Gate = request.app.state.quote_gate
+    result = await gate.run(work)
     out: dict[str, Any] = result.body
     return JSONResponse(out, status_code=result.status_code,
                         headers={"Idempotent-Replayed": "true"} if result.replayed else None)
