@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
 
 from medaid.api.admission import Gate
 from medaid.errors import Busy
+
+
+def run(main: Callable[[], Awaitable[None]]) -> None:
+    """``anyio.run`` in a thread of its own: a browser test's sync Playwright keeps a loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, main).result()
 
 
 def test_never_more_than_the_bound_at_work_and_every_waiter_gets_its_turn() -> None:
@@ -35,7 +43,7 @@ def test_never_more_than_the_bound_at_work_and_every_waiter_gets_its_turn() -> N
             for i in range(12):
                 tg.start_soon(one, i)
 
-    anyio.run(main)
+    run(main)
     assert peak == 3 and sorted(done) == list(range(12))
 
 
@@ -57,7 +65,7 @@ def test_a_request_that_cannot_get_a_turn_in_time_is_busy_and_never_runs() -> No
             release.set()
         assert await gate.run(lambda: ran.append("after")) is None  # the slot came back
 
-    anyio.run(main)
+    run(main)
     assert ran == ["slow", "after"]
 
 
