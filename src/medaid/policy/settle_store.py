@@ -21,7 +21,6 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from medaid.errors import MedaidError
 from medaid.policy.backends import duckdb as duck_backend
-from medaid.policy.batch import SCHEMA
 from medaid.policy.optimal import permitted_orders
 from medaid.policy.policy_set import PolicyLike, PolicySet, load_policy_set
 from medaid.policy.schema import TAGS
@@ -124,19 +123,18 @@ def build_input(con: duckdb.DuckDBPyConnection, claims: pa.Table, roster: pa.Tab
 
 
 def _run_engine(con: duckdb.DuckDBPyConnection, policy: PolicyLike, engine: str, optimal: bool) -> None:
-    """Leave the settled lines in DuckDB table ``lines`` (optimal plan per person on DuckDB)."""
-    if engine == "duckdb":
-        if optimal:
-            duck_backend.settle_optimal(con, policy, into="lines")
-        else:
-            duck_backend.settle(con, policy, into="lines")
-        return
-    from medaid.policy.backends import spark as spark_backend
+    """Leave the settled lines in DuckDB table ``lines`` (optimal plan per person if ``optimal``)."""
+    settle_into = None
+    if engine == "spark":
+        from medaid.policy.backends import spark as spark_backend
 
-    table = con.sql(f"SELECT {', '.join(SCHEMA.names)} FROM claims_in").to_arrow_table()
-    result = spark_backend.settle_arrow(table, policy)
-    con.register("lines_arrow", result)
-    con.execute("CREATE OR REPLACE TABLE lines AS SELECT * FROM lines_arrow")
+        settle_into = spark_backend.duckdb_settler(con, policy, spark_backend.local_session())
+    if optimal:
+        duck_backend.settle_optimal(con, policy, into="lines", settle_into=settle_into)
+    elif settle_into is None:
+        duck_backend.settle(con, policy, into="lines")
+    else:
+        settle_into("claims_in", [layer.id for layer in policy.layers], "lines")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -236,7 +234,7 @@ def settle_year(
 
     ``policy_path`` is one file, several dated files of one region (a policy change within the
     year, see ``policy_set``) or a directory of them. ``optimal``: where the policy permits several
-    layer orders, each person-year gets the order paying most (DuckDB; Spark uses the file order).
+    layer orders, each person-year gets the order paying most (on either engine).
     """
     given = policy_path or default_policy_path()
     paths = [given] if isinstance(given, Path) else list(given)
@@ -245,7 +243,7 @@ def settle_year(
     _check_year(policy, year, paths)
     sha = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     orders = permitted_orders(policy)
-    use_optimal = optimal and engine == "duckdb" and len(orders) > 1
+    use_optimal = optimal and len(orders) > 1
     started = datetime.now(UTC)
     db = engine_for(url)
     claims, roster = read_year(db, year, progress)

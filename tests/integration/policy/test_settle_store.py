@@ -115,3 +115,14 @@ def test_a_gap_in_the_policy_set_is_refused(tmp_path: Path) -> None:
     migrate(url)
     with pytest.raises(PolicyError, match="2026-07-01"):
         settle_year(2026, url=url, policy_path=[FIXTURE_POLICIES / "reference-2026-h1.yaml"])
+
+
+@pytest.mark.spark
+def test_settle_year_on_spark_stores_the_same_lines_as_duckdb(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    _seed(url)
+    duck = settle_year(2026, url=url, out=tmp_path / "duck.csv")
+    spark = settle_year(2026, url=url, out=tmp_path / "spark.csv", engine="spark")
+    assert spark.engine == "spark" and spark.paid_by_layer_fen == duck.paid_by_layer_fen
+    assert (tmp_path / "spark.csv").read_text(encoding="utf-8") == (tmp_path / "duck.csv").read_text(encoding="utf-8")

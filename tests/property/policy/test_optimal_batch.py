@@ -45,16 +45,21 @@ def test_batch_optimal_equals_online_optimal(policy: Policy, stream: list[tuple[
     assert batch_optimal(policy, stream) == online_optimal(policy, stream)
 
 
+def xinjin() -> Policy:
+    return load_policy(ROOT / "policies" / "xinjin-multidept-2026.yaml")
+
+
+_CATS = frozenset({"veteran_priority", "severe_disability", "dibao"})
+XINJIN_STREAM = [
+    ("P1", Claim("a1", date(2026, 3, 1), "inpatient", "county", 2, Decimal("30000"), Decimal("30000"),
+                 basic_paid=Decimal("20000"), critical_paid=Decimal("0"), categories=_CATS)),
+    ("P1", Claim("a2", date(2026, 5, 1), "inpatient", "province", 3, Decimal("80000"), Decimal("90000"),
+                 categories=_CATS)),
+    ("P2", Claim("b1", date(2026, 4, 1), "inpatient", "county", 1, Decimal("5000"), Decimal("5000"))),
+]
+"""Seed 003: programs with different deductibles; the order matters for the multi-category P1."""
+
+
 def test_xinjin_batch_picks_the_better_order_per_person() -> None:
-    """Seed 003: programs with different deductibles; the order matters for a multi-category person."""
-    xinjin = load_policy(ROOT / "policies" / "xinjin-multidept-2026.yaml")
-    assert len(order_sensitive_layers(xinjin)) >= 2
-    cats = frozenset({"veteran_priority", "severe_disability", "dibao"})
-    stream = [
-        ("P1", Claim("a1", date(2026, 3, 1), "inpatient", "county", 2, Decimal("30000"), Decimal("30000"),
-                     basic_paid=Decimal("20000"), critical_paid=Decimal("0"), categories=cats)),
-        ("P1", Claim("a2", date(2026, 5, 1), "inpatient", "province", 3, Decimal("80000"), Decimal("90000"),
-                     categories=cats)),
-        ("P2", Claim("b1", date(2026, 4, 1), "inpatient", "county", 1, Decimal("5000"), Decimal("5000"))),
-    ]
-    assert batch_optimal(xinjin, stream) == online_optimal(xinjin, stream)
+    assert len(order_sensitive_layers(xinjin())) >= 2
+    assert batch_optimal(xinjin(), XINJIN_STREAM) == online_optimal(xinjin(), XINJIN_STREAM)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -23,17 +23,28 @@ def settle(con: duckdb.DuckDBPyConnection, policy: PolicyLike, *, source: str = 
     return con.sql(sql).to_arrow_table()
 
 
+SettleInto = Callable[[str, Sequence[str], str], None]
+"""``(source, order, into)``: settle DuckDB relation ``source`` in ``order`` into DuckDB table ``into``."""
+
+
 def settle_optimal(con: duckdb.DuckDBPyConnection, policy: PolicyLike, *, source: str = "claims_in",
-                   into: str = "lines") -> int:
+                   into: str = "lines", settle_into: SettleInto | None = None) -> int:
     """Optimal plan in batch (seed 003): per person-year, the permitted order paying the most.
 
     Same choice as ``optimal.optimal_plan``: largest total over all layers, ties to the earliest
     order in ``permitted_orders`` (the file's order first). Each order is one compiled query; only
     people for whom the order can matter (holding the categories of two or more movable layers,
     or any if two movable layers are open to all) are settled again. Returns the orders tried.
+
+    ``settle_into`` runs the compiled query elsewhere (Spark); the choice of order per person
+    stays here, so every engine chooses exactly alike. Default: DuckDB itself.
     """
+    def in_duckdb(src: str, order: Sequence[str], dest: str) -> None:
+        settle(con, policy, source=src, order=order, into=dest)
+
+    run = settle_into or in_duckdb
     orders = permitted_orders(policy)
-    settle(con, policy, source=source, order=orders[0], into=into)
+    run(source, orders[0], into)
     if len(orders) == 1:
         return 1
     movable = order_sensitive_layers(policy)
@@ -51,7 +62,7 @@ def settle_optimal(con: duckdb.DuckDBPyConnection, policy: PolicyLike, *, source
     con.execute("CREATE OR REPLACE TEMP TABLE opt_total AS SELECT person, sum(paid_fen) AS total "
                 "FROM opt_best GROUP BY person")
     for order in orders[1:]:
-        settle(con, policy, source="opt_in", order=order, into="opt_cur")
+        run("opt_in", order, "opt_cur")
         # strictly more only: a tie keeps the earlier order, as online
         con.execute("CREATE OR REPLACE TEMP TABLE opt_better AS SELECT c.person, c.total FROM "
                     "(SELECT person, sum(paid_fen) AS total FROM opt_cur GROUP BY person) c "
