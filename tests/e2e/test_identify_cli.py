@@ -53,6 +53,11 @@ def test_identify_workflow(county: Path, tmp_path: Path) -> None:
     assert "warnings" in out
     _ok(["identify", "warning", "1", "verified", "--note", "已入户核实", "--on", "2026-11-20"])
     assert runner.invoke(app, ["identify", "warning", "1", "open"]).exit_code != 0  # no way back
+    verified = _ok(["identify", "warnings", "--year", "2026", "--as-of", "2026-11-20", "--state", "verified"])
+    assert "共 1 条" in verified and "verified" in verified
+    assert "共 0 条" in _ok(["identify", "warnings", "--year", "2026", "--as-of", "2026-11-20", "--state", "closed"])
+    bad = runner.invoke(app, ["identify", "warnings", "--year", "2026", "--state", "done"])
+    assert bad.exit_code == 2 and "--state" in bad.output
     out = _ok(["identify", "manage", "--year", "2026", "--as-of", "2026-11-20"])
     assert "screening" in out and "notice" in out
     out = _ok(["identify", "due", "--as-of", "2026-11-20", "--kind", "screening", "--out", str(tmp_path / "due.csv")])

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from medaid.cli.app import app, console
-from medaid.identify.alerts import list_warnings, raise_warnings, set_warning_state
+from medaid.identify.alerts import WARNING_STATES, list_warnings, raise_warnings, set_warning_state
 from medaid.identify.manage import plan_tasks
 from medaid.identify.service import identify_year, train_from_truth, write_table
 from medaid.identify.tasks import KIND_LABELS, advance, due_tasks, funnel
@@ -103,15 +103,18 @@ def warnings_cmd(
     as_of: str | None = typer.Option(None, help="预警日期 YYYY-MM-DD / date the warnings are raised (default today)"),
     colour: str | None = typer.Option(None, help="red | yellow | blue"),
     township: str | None = typer.Option(None, help="乡镇代码 / township code"),
+    state: str | None = typer.Option(None, help="open | verified | closed (default: all)"),
     out: Path | None = typer.Option(None, help="导出 / export CSV or XLSX"),
     limit: int = typer.Option(30, help="屏幕显示条数 / rows shown"),
 ) -> None:
     """Raise new warnings for the year (idempotent) and list them: colour, owner, deadline, overdue."""
+    if state is not None and state not in WARNING_STATES:
+        raise typer.BadParameter(f"状态应为 {' | '.join(WARNING_STATES)} / state must be one of these", param_hint="--state")
     day = _as_of(as_of)
     s = raise_warnings(year, as_of=day)
     console.print(f"新预警 new warnings {s.raised:,} {s.by_colour} · 24小时入户 home visits opened {s.home_visits:,}")
     with engine_for(None).connect() as conn:
-        rows = list_warnings(conn, year=year, as_of=day, colour=colour, township=township)
+        rows = list_warnings(conn, year=year, as_of=day, colour=colour, township=township, state=state)
     _show_warnings(rows, limit)
     if out:
         df = pd.DataFrame([{"household_id": r["household_id"], "township_code": r["township_code"],
@@ -125,12 +128,12 @@ def warnings_cmd(
 
 
 def _show_warnings(rows: list[dict[str, object]], limit: int) -> None:
-    table = Table("颜色", "户 household", "乡镇 township", "规则 rule", "责任 owner", "期限 due", "逾期")
+    table = Table("颜色", "户 household", "乡镇 township", "规则 rule", "责任 owner", "期限 due", "状态 state", "逾期")
     for r in rows[:limit]:
         detail = json.loads(str(r["detail"]))
         table.add_row(COLOUR_STYLE.get(str(r["colour"]), str(r["colour"])), str(r["household_id"]),
                       str(r["township_code"]), detail["detail"], str(r["owner_level"]), str(r["due_on"]),
-                      "[red]逾期[/red]" if r["overdue"] else "")
+                      str(r["state"]), "[red]逾期[/red]" if r["overdue"] else "")
     console.print(table)
     console.print(f"共 {len(rows):,} 条 / {len(rows):,} warnings")
 
