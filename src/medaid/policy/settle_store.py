@@ -124,17 +124,16 @@ def build_input(con: duckdb.DuckDBPyConnection, claims: pa.Table, roster: pa.Tab
 
 def _run_engine(con: duckdb.DuckDBPyConnection, policy: PolicyLike, engine: str, optimal: bool) -> None:
     """Leave the settled lines in DuckDB table ``lines`` (optimal plan per person if ``optimal``)."""
-    settle_into = None
     if engine == "spark":
         from medaid.policy.backends import spark as spark_backend
 
-        settle_into = spark_backend.duckdb_settler(con, policy, spark_backend.local_session())
-    if optimal:
-        duck_backend.settle_optimal(con, policy, into="lines", settle_into=settle_into)
-    elif settle_into is None:
-        duck_backend.settle(con, policy, into="lines")
+        run = spark_backend.settler(con, policy, spark_backend.local_session())
     else:
-        settle_into("claims_in", [layer.id for layer in policy.layers], "lines")
+        run = duck_backend.settler(con, policy)
+    if optimal:
+        duck_backend.settle_optimal(con, policy, into="lines", settle_into=run)
+    else:
+        run("claims_in", permitted_orders(policy)[0], "lines")  # the file's order
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 
 from medaid.domain.money import to_fen
@@ -33,9 +34,14 @@ def online_optimal(policy: Policy, stream: list[tuple[str, Claim]]) -> Lines:
     return out
 
 
+def lines_of(table: pa.Table) -> Lines:
+    """Batch lines keyed like ``online_optimal`` (position included: the order is what is chosen)."""
+    return {(r["claim_id"], r["layer"]): (r["position"], r["base_fen"], r["paid_fen"], r["rule"])
+            for r in table.to_pylist()}
+
+
 def batch_optimal(policy: Policy, stream: list[tuple[str, Claim]]) -> Lines:
-    rows = settle_arrow(claims_to_arrow(stream), policy, optimal=True).to_pylist()
-    return {(r["claim_id"], r["layer"]): (r["position"], r["base_fen"], r["paid_fen"], r["rule"]) for r in rows}
+    return lines_of(settle_arrow(claims_to_arrow(stream), policy, optimal=True))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -12,7 +12,7 @@ from medaid.policy import Claim, Policy
 from medaid.policy.batch import claims_to_arrow
 from tests.property.policy.strategies import claim_streams, policies
 from tests.property.policy.test_online_vs_batch import batch_lines, check_invariants, online_lines
-from tests.property.policy.test_optimal_batch import XINJIN_STREAM, online_optimal, xinjin
+from tests.property.policy.test_optimal_batch import XINJIN_STREAM, lines_of, online_optimal, xinjin
 
 pytestmark = pytest.mark.spark
 
@@ -67,7 +67,6 @@ def test_spark_optimal_moves_disability_first_for_the_multi_category_person(spar
 
     policy = _xinjin_three_movable()
     assert len(permitted_orders(policy)) == 6
-    rows = settle_optimal_arrow(claims_to_arrow(XINJIN_STREAM), policy, spark=spark).to_pylist()
-    lines = {(r["claim_id"], r["layer"]): (r["position"], r["base_fen"], r["paid_fen"], r["rule"]) for r in rows}
+    lines = lines_of(settle_optimal_arrow(claims_to_arrow(XINJIN_STREAM), policy, spark=spark))
     assert lines == online_optimal(policy, XINJIN_STREAM)
     assert lines[("a2", "disability")][0] < lines[("a2", "civil_affairs")][0]  # not the file's order

@@ -27,6 +27,15 @@ SettleInto = Callable[[str, Sequence[str], str], None]
 """``(source, order, into)``: settle DuckDB relation ``source`` in ``order`` into DuckDB table ``into``."""
 
 
+def settler(con: duckdb.DuckDBPyConnection, policy: PolicyLike) -> SettleInto:
+    """Settle DuckDB relations in DuckDB itself (``backends.spark.settler`` is the Spark twin)."""
+
+    def run(source: str, order: Sequence[str], into: str) -> None:
+        settle(con, policy, source=source, order=order, into=into)
+
+    return run
+
+
 def settle_optimal(con: duckdb.DuckDBPyConnection, policy: PolicyLike, *, source: str = "claims_in",
                    into: str = "lines", settle_into: SettleInto | None = None) -> int:
     """Optimal plan in batch (seed 003): per person-year, the permitted order paying the most.
@@ -39,10 +48,7 @@ def settle_optimal(con: duckdb.DuckDBPyConnection, policy: PolicyLike, *, source
     ``settle_into`` runs the compiled query elsewhere (Spark); the choice of order per person
     stays here, so every engine chooses exactly alike. Default: DuckDB itself.
     """
-    def in_duckdb(src: str, order: Sequence[str], dest: str) -> None:
-        settle(con, policy, source=src, order=order, into=dest)
-
-    run = settle_into or in_duckdb
+    run = settle_into or settler(con, policy)
     orders = permitted_orders(policy)
     run(source, orders[0], into)
     if len(orders) == 1:

@@ -48,7 +48,7 @@ def settle_arrow(claims: pa.Table, policy: PolicyLike, *, spark: Any = None,
     return pa.Table.from_pandas(result, preserve_index=False)
 
 
-def duckdb_settler(con: duckdb.DuckDBPyConnection, policy: PolicyLike, spark: Any) -> SettleInto:
+def settler(con: duckdb.DuckDBPyConnection, policy: PolicyLike, spark: Any) -> SettleInto:
     """Settle DuckDB relations on Spark, lines back into DuckDB: the engine ``settle_optimal`` drives.
 
     One Spark job per order rather than one plan over all orders: a union of xinjin's 120 orders
@@ -70,7 +70,7 @@ def settle_optimal_arrow(claims: pa.Table, policy: PolicyLike, *, spark: Any = N
     con = duckdb.connect()
     try:
         con.register("claims_in", claims)
-        settle_optimal(con, policy, into="lines", settle_into=duckdb_settler(con, policy, spark))
+        settle_optimal(con, policy, into="lines", settle_into=settler(con, policy, spark))
         return con.sql("SELECT * FROM lines").to_arrow_table()
     finally:
         con.close()
